@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+/**
+ * The `c2hunt` command. Commands are thin: each parses its arguments and calls the library.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { registerDecode } from './commands/decode.js';
+import { registerSimulate } from './commands/simulate.js';
+import { registerDemo } from './commands/demo.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command('c2hunt')
+    .version(pkg.version)
+    .description(`Find botnet command-and-control (C&C) communication in network traffic.
+
+c2hunt turns packets into metadata (connections, DNS, TLS, HTTP, mining protocols), finds the
+behaviours of bots (periodic heartbeats, long connections, scanning, mining) and explains why.`)
+    .showHelpAfterError('(run with --help for usage)')
+    .configureHelp({ sortSubcommands: false });
+  registerDemo(program);
+  registerDecode(program);
+  registerSimulate(program);
+  return program;
+}
+
+async function main(): Promise<void> {
+  const program = buildProgram();
+  program.exitOverride();
+  try {
+    await program.parseAsync(process.argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      process.exitCode = e.exitCode;
+      return;
+    }
+    const msg = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`c2hunt: ${msg}\n`);
+    if (process.env.C2HUNT_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
+    process.exitCode = 1;
+  }
+}
+
+await main();
