@@ -16,7 +16,7 @@ export function dataPath(...parts: string[]): string | undefined {
 
 /** A skip reason for node:test when the data (or a tool) is missing, else false. */
 export function skipUnless(path: string | undefined, tool?: string): string | false {
-  if (path === undefined) return `shared data absent (${DATA_DIR}); set C2HUNT_DATA to run this test`;
+  if (path === undefined) return `shared data absent (looked in ${DATA_DIR}; set C2HUNT_DATA to run this test)`;
   if (tool !== undefined && !hasTool(tool)) return `${tool} not installed`;
   return false;
 }

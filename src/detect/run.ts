@@ -1,0 +1,34 @@
+/** Run every detector over a dataset and rank the findings. */
+import type { Dataset } from './dataset.js';
+import { detectBeacons, type BeaconDetectorSettings } from './beacons.js';
+import { detectLongConnections, type LongConnSettings } from './long-conn.js';
+import { detectMining } from './mining.js';
+import { detectScans, type ScanSettings } from './scan.js';
+import { rankFindings, type Finding } from './finding.js';
+
+export interface DetectSettings {
+  beacon?: Partial<BeaconDetectorSettings>;
+  longConn?: Partial<LongConnSettings>;
+  scan?: Partial<ScanSettings>;
+}
+
+export interface DetectResult {
+  findings: Finding[];
+  /** Seconds spent per detector. */
+  timings: Record<string, number>;
+}
+
+export function runDetectors(ds: Dataset, settings: DetectSettings = {}): DetectResult {
+  const timings: Record<string, number> = {};
+  const all: Finding[] = [];
+  const time = (name: string, fn: () => Finding[]) => {
+    const t0 = performance.now();
+    all.push(...fn());
+    timings[name] = (performance.now() - t0) / 1000;
+  };
+  time('beacon', () => detectBeacons(ds, settings.beacon));
+  time('long_conn', () => detectLongConnections(ds, settings.longConn));
+  time('scan', () => detectScans(ds, settings.scan));
+  time('mining', () => detectMining(ds));
+  return { findings: all.sort(rankFindings), timings };
+}
