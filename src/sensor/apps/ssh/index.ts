@@ -1,0 +1,2 @@
+/** SSH version-banner analyzer: the module's public entry. */
+export { sshAnalyzer } from './ssh.js';
