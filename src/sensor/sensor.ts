@@ -83,6 +83,8 @@ export class Sensor {
   private readonly analyzers: readonly AppAnalyzerFactory[];
   private readonly seed: number;
   private now = 0;
+  /** Time of the packet being delivered to an analyzer (read by the per-flow delivery callbacks). */
+  private curTs = 0;
   private nextSweep = 0;
   private flowCounter = 0;
   private readonly uidWords = new Uint32Array(12);
@@ -247,8 +249,9 @@ export class Sensor {
       const app = f.app;
       let kind: number;
       if (app !== null && !app.done) {
+        this.curTs = ts;
         kind = seqDir.segment(p.seq, p.buf.subarray(p.payOff, p.payOff + p.payCap), p.payLen,
-          (bytes) => this.guard(f, () => app.data(isOrig, bytes, ts)), (len) => this.guard(f, () => app.gap(isOrig, len, ts)));
+          isOrig ? f.deliverOrig! : f.deliverResp!, isOrig ? f.gapOrig! : f.gapResp!);
       } else {
         kind = seqDir.segment(p.seq, null, p.payLen);
       }
@@ -277,7 +280,20 @@ export class Sensor {
       }
       if (!claimed) continue;
       f.service = f.service ? `${f.service},${a.service}` : a.service;
-      f.app = a.create(this.context(f, id, transport));
+      const app = a.create(this.context(f, id, transport));
+      f.app = app;
+      if (transport === 'tcp') {
+        // Delivery callbacks, made once per connection: exceptions from an analyzer (a bug: they
+        // must not throw) become a weird and detach it, and the input is not lost.
+        const fail = (e: unknown): void => {
+          this.weird('analyzer_exception', `${f.service}: ${(e as Error)?.message ?? e}`, this.now, f);
+          app.done = true;
+        };
+        f.deliverOrig = (b) => { try { app.data(true, b, this.curTs); } catch (e) { fail(e); } };
+        f.deliverResp = (b) => { try { app.data(false, b, this.curTs); } catch (e) { fail(e); } };
+        f.gapOrig = (n) => { try { app.gap(true, n, this.curTs); } catch (e) { fail(e); } };
+        f.gapResp = (n) => { try { app.gap(false, n, this.curTs); } catch (e) { fail(e); } };
+      }
       return;
     }
   }
@@ -393,9 +409,10 @@ export class Sensor {
 
   private endFlow(f: Flow, ts: number): void {
     const app = f.app;
-    if (app !== null && !app.done) {
-      f.origSeq?.finish((b) => this.guard(f, () => app.data(true, b, ts)), (n) => this.guard(f, () => app.gap(true, n, ts)));
-      f.respSeq?.finish((b) => this.guard(f, () => app.data(false, b, ts)), (n) => this.guard(f, () => app.gap(false, n, ts)));
+    if (app !== null && !app.done && f.deliverOrig !== null) {
+      this.curTs = ts;
+      f.origSeq?.finish(f.deliverOrig, f.gapOrig!);
+      f.respSeq?.finish(f.deliverResp!, f.gapResp!);
     } else {
       f.origSeq?.finish();
       f.respSeq?.finish();

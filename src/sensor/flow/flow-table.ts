@@ -70,6 +70,11 @@ export class Flow {
   app: StreamAnalyzer | null = null;
   service = '';
   probed = 0; // bit 1: originator's first payload probed, bit 2: responder's
+  /** Per-direction delivery callbacks into the analyzer, made once when it attaches (no closures per packet). */
+  deliverOrig: ((b: Uint8Array) => void) | null = null;
+  deliverResp: ((b: Uint8Array) => void) | null = null;
+  gapOrig: ((n: number) => void) | null = null;
+  gapResp: ((n: number) => void) | null = null;
   /** Times an interim record was emitted. */
   interims = 0;
 }

@@ -75,7 +75,8 @@ export class StreamDirection {
     const skip = this.next - at;
     if (skip > 0) this.retrans++;
     if (deliver !== undefined && payload !== null) {
-      if (skip < payload.length) deliver(payload.subarray(skip));
+      if (skip === 0) deliver(payload);
+      else if (skip < payload.length) deliver(payload.subarray(skip));
       const capturedEnd = at + payload.length;
       if (capturedEnd < end && gap !== undefined) gap(end - Math.max(capturedEnd, this.next)); // snap length cut
     }
