@@ -340,3 +340,18 @@ test('property: a valid handshake with mutated bytes never throws', () => {
     { numRuns: RUNS },
   );
 });
+
+test('property: well-framed records holding random handshake messages never throw', () => {
+  const msg = fc.tuple(fc.constantFrom(1, 2, 11, 14, 4, 0, 255), fc.uint8Array({ maxLength: 300 })).map(([t, b]) => hsMsg(t, b));
+  fc.assert(
+    fc.property(fc.array(msg, { maxLength: 4 }), fc.array(msg, { maxLength: 4 }), fc.integer({ min: 1, max: 400 }), (cm, sm, frag) => {
+      const client = records(HANDSHAKE, cat(hsMsg(1, CH), ...cm), frag);
+      const server = records(HANDSHAKE, cat(...sm), frag);
+      const { ctx, a } = run([client], [server]);
+      assert.equal(a.done, true);
+      assert.equal(ctx.tls.length, 1);
+      assert.equal(ctx.tls[0]!.server_name, 'www.example.com');
+    }),
+    { numRuns: RUNS },
+  );
+});

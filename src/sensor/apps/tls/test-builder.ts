@@ -16,6 +16,7 @@ export function cat(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** Big-endian integers and Latin-1 text as bytes. */
 export const u8 = (v: number): Uint8Array => Uint8Array.of(v & 0xff);
 export const u16 = (v: number): Uint8Array => Uint8Array.of((v >> 8) & 0xff, v & 0xff);
 export const u24 = (v: number): Uint8Array => Uint8Array.of((v >> 16) & 0xff, (v >> 8) & 0xff, v & 0xff);
@@ -26,18 +27,22 @@ const u16s = (vs: readonly number[]): Uint8Array => cat(...vs.map(u16));
 export function ext(type: number, body: Uint8Array): Uint8Array {
   return cat(u16(type), u16(body.length), body);
 }
+/** server_name with one host_name entry. */
 export const sniExt = (name: string): Uint8Array => {
   const n = ascii(name);
   return ext(0x0000, cat(u16(n.length + 3), u8(0), u16(n.length), n));
 };
+/** ClientHello ALPN list (names as text or raw bytes). */
 export const alpnExt = (names: readonly (string | Uint8Array)[]): Uint8Array => {
   const list = cat(...names.map((s) => (typeof s === 'string' ? ascii(s) : s)).map((b) => cat(u8(b.length), b)));
   return ext(0x0010, cat(u16(list.length), list));
 };
+/** supported_groups, ec_point_formats, signature_algorithms, supported_versions (client form). */
 export const groupsExt = (vs: readonly number[]): Uint8Array => ext(0x000a, cat(u16(vs.length * 2), u16s(vs)));
 export const pointFormatsExt = (vs: readonly number[]): Uint8Array => ext(0x000b, cat(u8(vs.length), Uint8Array.from(vs)));
 export const sigAlgsExt = (vs: readonly number[]): Uint8Array => ext(0x000d, cat(u16(vs.length * 2), u16s(vs)));
 export const versionsExt = (vs: readonly number[]): Uint8Array => ext(0x002b, cat(u8(vs.length * 2), u16s(vs)));
+/** ServerHello supported_versions and ALPN (one name). */
 export const serverVersionExt = (v: number): Uint8Array => ext(0x002b, u16(v));
 export const serverAlpnExt = (name: string): Uint8Array => {
   const n = ascii(name);
@@ -101,6 +106,7 @@ export function tlv(tag: number, content: Uint8Array): Uint8Array {
   const len = n < 0x80 ? u8(n) : n < 0x100 ? Uint8Array.of(0x81, n) : n < 0x10000 ? Uint8Array.of(0x82, n >> 8, n & 0xff) : Uint8Array.of(0x83, n >> 16, (n >> 8) & 0xff, n & 0xff);
   return cat(u8(tag), len, content);
 }
+/** SEQUENCE and SET of the given encoded elements. */
 export const seq = (...c: Uint8Array[]): Uint8Array => tlv(0x30, cat(...c));
 export const set = (...c: Uint8Array[]): Uint8Array => tlv(0x31, cat(...c));
 
