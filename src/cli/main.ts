@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { registerDecode } from './commands/decode.js';
 import { registerSimulate } from './commands/simulate.js';
 import { registerDemo } from './commands/demo.js';
+import { registerAnalyze } from './commands/analyze.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -20,6 +21,7 @@ behaviours of bots (periodic heartbeats, long connections, scanning, mining) and
     .showHelpAfterError('(run with --help for usage)')
     .configureHelp({ sortSubcommands: false });
   registerDemo(program);
+  registerAnalyze(program);
   registerDecode(program);
   registerSimulate(program);
   return program;

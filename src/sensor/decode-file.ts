@@ -19,6 +19,8 @@ export interface DecodeSummary extends SensorStats {
 }
 
 export interface DecodeOptions extends SensorOptions {
+  /** Called when a capture starts (several captures go through one sensor). */
+  onFile?: (source: string, index: number) => void;
   /** Called as the capture is read: bytes read so far and the total when known. */
   onProgress?: (bytesRead: number, totalBytes: number | undefined) => void;
   /** Application-layer parsing (default on). */
@@ -35,9 +37,7 @@ export async function decodeCapture(source: string, sink: RecordSink, opts: Deco
  * capture files stays one connection. Returns a summary per capture (the sensor statistics in
  * each are cumulative up to that capture; flows still open at the end are flushed after the last).
  */
-export async function decodeCaptures(sources: readonly string[], sink: RecordSink, opts: DecodeOptions & {
-  onFile?: (source: string, index: number) => void;
-} = {}): Promise<DecodeSummary[]> {
+export async function decodeCaptures(sources: readonly string[], sink: RecordSink, opts: DecodeOptions = {}): Promise<DecodeSummary[]> {
   const sensor = new Sensor(sink, { ...opts, analyzers: opts.appLayer === false ? [] : (opts.analyzers ?? DEFAULT_ANALYZERS) });
   const out: DecodeSummary[] = [];
   for (let i = 0; i < sources.length; i++) {
