@@ -49,6 +49,8 @@ export const BENIGN_PERIODIC: readonly { suffix: string; what: string }[] = [
   { suffix: 'swcdn.apple.com', what: 'Apple software update' }, { suffix: 'update.googleapis.com', what: 'Google software update' },
   { suffix: 'clients4.google.com', what: 'Google client telemetry' }, { suffix: 'detectportal.firefox.com', what: 'captive portal check' },
   { suffix: 'connectivitycheck.gstatic.com', what: 'captive portal check' }, { suffix: 'msftconnecttest.com', what: 'captive portal check' },
+  { suffix: 'client.dropbox.com', what: 'Dropbox client sync polling' }, { suffix: 'notify.dropbox.com', what: 'Dropbox client notifications' },
+  { suffix: 'push.apple.com', what: 'Apple push notifications' }, { suffix: 'mtalk.google.com', what: 'Google push notifications' },
 ];
 
 export function benignService(fqdn: string | undefined): string | undefined {

@@ -4,7 +4,7 @@
  * with the whole pipeline that exists, prints what was found, and checks it against the
  * simulator's labels (what was really injected).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
@@ -57,6 +57,7 @@ evidence, and checks them against what the simulator injected.`)
     .option('--limit <n>', 'findings shown per case', parsePositive, 6)
     .action(async (o: { hosts: number; hours: number; seed: number; keep?: string; limit: number }) => {
       const dir = o.keep ?? mkdtempSync(join(tmpdir(), 'c2hunt-demo-'));
+      mkdirSync(dir, { recursive: true });
       const color = process.stdout.isTTY === true;
       let allFound = true;
       try {
@@ -68,10 +69,13 @@ evidence, and checks them against what the simulator injected.`)
           progress.done();
           const labels = JSON.parse(readFileSync(pcap.replace(/\.pcap$/, '.labels.json'), 'utf8')) as { behaviours: LabelBehaviour[]; internal_nets?: string[] };
           const r = await analyzeCaptures([pcap], { internalNets: labels.internal_nets });
-          const shown = r.findings.filter((f) => f.severity !== 'info');
+          // The demo shows medium and above; `c2hunt analyze` shows everything from low up.
+          const shown = r.findings.filter((f) => f.severity !== 'info' && f.severity !== 'low');
+          const hidden = r.findings.length - shown.length;
           process.stdout.write(`\n== ${cs.title}\n`);
           process.stdout.write(`   simulated ${o.hosts} hosts for ${o.hours} h: ${sim.packets.toLocaleString('en-US')} packets, ${human(sim.bytes)}, ${r.dataset.conns.length.toLocaleString('en-US')} connections; analysed in ${Object.values(r.timings).reduce((a, b) => a + b, 0).toFixed(1)} s\n\n`);
           process.stdout.write(renderFindings(shown, { color, limit: o.limit }) + '\n');
+          if (hidden > 0) process.stdout.write(`     (${hidden} low/info finding(s) not shown: run \`c2hunt analyze\` on the capture to see them)\n`);
           process.stdout.write('\n   check against the simulator\'s labels:\n');
           for (const b of labels.behaviours) {
             const m = matchLabel(b, r.findings);
