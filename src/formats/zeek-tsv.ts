@@ -1,0 +1,116 @@
+/**
+ * Zeek TSV logs (Zeek's ASCII writer and c2hunt's own `--format zeek` output).
+ *
+ * Header lines (`#` first):
+ * | header            | use                                                                     |
+ * |-------------------|-------------------------------------------------------------------------|
+ * | `#separator \x09` | field separator, `\xNN`-escaped; restarts the header (concatenated logs) |
+ * | `#set_separator`  | separator of set/vector items                                           |
+ * | `#empty_field`    | placeholder of an empty string/set/vector (`(empty)`)                   |
+ * | `#unset_field`    | placeholder of an unset field (`-`)                                     |
+ * | `#path`           | log path (which record kind; see zeek-fields.ts)                        |
+ * | `#fields`         | field names, in any order; extra fields ignored, missing ones defaulted |
+ * | `#types`, `#open`, `#close`, other `#` lines | ignored (conversions follow the field names) |
+ *
+ * Values: `\xNN` escapes undone in strings and set items; time as epoch seconds; bools `T`/`F`.
+ * A data line whose field count differs from `#fields`, or that has a bad value, is a bad line.
+ * Lines are walked with indexOf by a row builder compiled per header (zeek-fields.ts), no
+ * regular expression and no split array per line.
+ */
+import type { LineReader, ReadContext } from './types.js';
+import { LineError, zeekUnescape } from './values.js';
+import {
+  compileTsvRow, finishDraft, inferPath, type PathTarget, pathTarget, resolvePath, type TsvRow, type TsvSeparators,
+} from './zeek-fields.js';
+
+/** Fields a `#fields` header may declare (Zeek's widest logs have about 60). */
+export const MAX_TSV_FIELDS = 1024;
+
+/** Row builders compiled per (log path, #fields line), kept across files; at most this many. */
+const MAX_COMPILED_ROWS = 256;
+const compiled = new Map<string, TsvRow>();
+
+function rowFor(t: PathTarget, fieldsLine: string, names: string[]): TsvRow {
+  const key = t.path + '\n' + fieldsLine;
+  let row = compiled.get(key);
+  if (row === undefined) {
+    if (compiled.size >= MAX_COMPILED_ROWS) compiled.delete(compiled.keys().next().value as string);
+    row = compileTsvRow(names, t.fields);
+    compiled.set(key, row);
+  }
+  return row;
+}
+
+/** Reads one Zeek TSV file. */
+export class ZeekTsvReader implements LineReader {
+  private h: TsvSeparators = { sep: '\t', setSep: ',', empty: '(empty)', unset: '-' };
+  private headerPath: string | undefined;
+  private target: PathTarget | undefined;
+  /** Log path whose lines are ignored (a log c2hunt does not read), when target is undefined. */
+  private ignoredPath = '';
+  private names: string[] | undefined;
+  private row: TsvRow | undefined;
+
+  constructor(private readonly ctx: ReadContext) {}
+
+  line(text: string): void {
+    if (text.length === 0) return;
+    if (text.charCodeAt(0) === 35 /* # */) {
+      this.header(text);
+      return;
+    }
+    const names = this.names;
+    if (names === undefined) throw new LineError('data line before the #fields header');
+    const t = this.target;
+    if (t === undefined) {
+      this.ctx.ignore('zeek:' + this.ignoredPath);
+      return;
+    }
+    finishDraft(t, this.row!(text, this.h), this.ctx);
+  }
+
+  private header(text: string): void {
+    if (text.startsWith('#separator')) {
+      // "#separator \x09": the value follows one space (the separator is not known yet).
+      const v = zeekUnescape(text.slice(11));
+      if (v.length === 0) throw new LineError('empty #separator');
+      this.h = { sep: v, setSep: ',', empty: '(empty)', unset: '-' };
+      this.names = undefined;
+      this.headerPath = undefined;
+      return;
+    }
+    const sep = this.h.sep;
+    const at = text.indexOf(sep);
+    if (at < 0) return; // a comment
+    const key = text.slice(1, at);
+    const value = text.slice(at + sep.length);
+    switch (key) {
+      case 'set_separator':
+        this.h.setSep = zeekUnescape(value) || ',';
+        break;
+      case 'empty_field':
+        this.h.empty = zeekUnescape(value);
+        break;
+      case 'unset_field':
+        this.h.unset = zeekUnescape(value);
+        break;
+      case 'path':
+        this.headerPath = zeekUnescape(value);
+        break;
+      case 'fields': {
+        const names = value.split(sep);
+        if (names.length > MAX_TSV_FIELDS) throw new LineError(`#fields declares ${names.length} fields (limit ${MAX_TSV_FIELDS})`);
+        const path = resolvePath(this.headerPath, this.ctx.fileName) ?? inferPath(names);
+        this.target = path === undefined ? undefined : pathTarget(path);
+        this.ignoredPath = path ?? 'unknown';
+        this.names = names;
+        this.row = this.target === undefined ? undefined : rowFor(this.target, value, names);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  end(): void {}
+}
