@@ -38,7 +38,7 @@ export const COLUMNS: Record<RecordKind, Column[]> = {
     col('next_protocol', 'string'), col('established', 'bool'), col('subject', 'string'), col('issuer', 'string'),
     col('not_valid_before', 'time'), col('not_valid_after', 'time'), col('self_signed', 'bool'), col('cert_sha1', 'string'),
     col('alpn', 'vector[string]'), col('client_versions', 'vector[string]'), col('ja3', 'string'), col('ja3s', 'string'),
-    col('ja4', 'string')],
+    col('ja4', 'string'), col('ja3_string', 'string'), col('ja3s_string', 'string')],
   http: [...HEAD, col('trans_depth', 'count'), col('method', 'string'), col('host', 'string'), col('uri', 'string'),
     col('referrer', 'string'), col('version', 'string'), col('user_agent', 'string'), col('request_body_len', 'count'),
     col('response_body_len', 'count'), col('status_code', 'count'), col('status_msg', 'string')],
@@ -50,6 +50,8 @@ export const COLUMNS: Record<RecordKind, Column[]> = {
 
 /** Escape a string for a Zeek TSV field: separators and non-printables as \xNN. */
 function zeekEscape(s: string, inSet: boolean): string {
+  // A value that equals a marker would read back as the marker: escape its first character.
+  if (s === '-' || s === '(empty)') return '\\x' + s.charCodeAt(0).toString(16) + s.slice(1);
   let out = '';
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -82,7 +84,6 @@ function zeekValue(v: unknown, type: ZeekType): string {
     case 'enum': {
       const s = String(v);
       if (s === '') return '(empty)';
-      if (s === '-') return '\\x2d';
       return zeekEscape(s, false);
     }
     default:
