@@ -4,12 +4,14 @@ import { detectBeacons, type BeaconDetectorSettings } from './beacons.js';
 import { detectLongConnections, type LongConnSettings } from './long-conn.js';
 import { detectMining } from './mining.js';
 import { detectScans, type ScanSettings } from './scan.js';
+import { detectDns, type DnsSettings } from './dns/index.js';
 import { rankFindings, type Finding } from './finding.js';
 
 export interface DetectSettings {
   beacon?: Partial<BeaconDetectorSettings>;
   longConn?: Partial<LongConnSettings>;
   scan?: Partial<ScanSettings>;
+  dns?: Partial<DnsSettings>;
 }
 
 export interface DetectResult {
@@ -30,5 +32,6 @@ export function runDetectors(ds: Dataset, settings: DetectSettings = {}): Detect
   time('long_conn', () => detectLongConnections(ds, settings.longConn));
   time('scan', () => detectScans(ds, settings.scan));
   time('mining', () => detectMining(ds));
+  time('dns', () => detectDns(ds, settings.dns));
   return { findings: all.sort(rankFindings), timings };
 }
