@@ -98,15 +98,6 @@ export function detectBeacons(ds: Dataset, settings: Partial<BeaconDetectorSetti
     if (g === undefined) byPair.set(k, (g = { kind: 'ip_port', key: k, src: c.orig_h, conns: [] }));
     g.conns.push(connEvent(c));
   }
-  // Prevalence: distinct internal sources per destination (name or address).
-  const talkers = new Map<string, Set<string>>();
-  const addTalker = (dst: string, src: string) => {
-    let t = talkers.get(dst);
-    if (t === undefined) talkers.set(dst, (t = new Set()));
-    t.add(src);
-  };
-  for (const g of byName.values()) addTalker(g.fqdn!, g.src);
-  for (const g of byPair.values()) addTalker(g.conns[0]!.resp_h, g.src);
   const nHosts = Math.max(1, ds.internalHosts().size);
 
   const out: Finding[] = [];
@@ -123,7 +114,7 @@ export function detectBeacons(ds: Dataset, settings: Partial<BeaconDetectorSetti
     });
     if (r.verdict === 'none') return;
     const dstKey = g.fqdn ?? g.conns[0]!.resp_h;
-    const prevalence = (talkers.get(dstKey)?.size ?? 1) / nHosts;
+    const prevalence = Math.max(1, ds.talkersOf(dstKey).size) / nHosts;
     let score = r.score;
     const reasons = [...r.reasons];
     const modifiers: Record<string, number | string> = {};

@@ -25,6 +25,11 @@ export interface Dataset {
   nameOfConn(c: ConnRecord): string | undefined;
   /** Internal hosts that sent at least one connection. */
   internalHosts(): Set<string>;
+  /**
+   * Internal hosts that talked to a destination, by address or by name (the name of the
+   * connection, see nameOfConn). The prevalence modifier divides this by internalHosts().
+   */
+  talkersOf(ipOrName: string): ReadonlySet<string>;
 }
 
 /** Is this answer an address (A/AAAA) rather than a name (CNAME ...)? */
@@ -76,7 +81,9 @@ export function buildDataset(records: { [K in RecordKind]?: RecordMap[K][] }, in
   }
   if (!Number.isFinite(start)) { start = 0; end = 0; }
   let hosts: Set<string> | undefined;
-  return {
+  let talkers: Map<string, Set<string>> | undefined;
+  const EMPTY: ReadonlySet<string> = new Set();
+  const ds: Dataset = {
     conns, dns, tls, http, mining: records.mining ?? [], internal, start, end,
     namesOf: (ip) => [...(pdns.get(ip)?.values() ?? [])].sort((a, b) => b.count - a.count),
     nameOfConn: (c) => {
@@ -92,5 +99,24 @@ export function buildDataset(records: { [K in RecordKind]?: RecordMap[K][] }, in
       }
       return hosts;
     },
+    talkersOf: (key) => {
+      if (talkers === undefined) {
+        const t = new Map<string, Set<string>>();
+        const add = (k: string, src: string) => {
+          let set = t.get(k);
+          if (set === undefined) t.set(k, (set = new Set()));
+          set.add(src);
+        };
+        for (const c of conns) {
+          if (!internal.contains(c.orig_h)) continue;
+          add(c.resp_h, c.orig_h);
+          const n = ds.nameOfConn(c);
+          if (n !== undefined) add(n, c.orig_h);
+        }
+        talkers = t;
+      }
+      return talkers.get(key) ?? EMPTY;
+    },
   };
+  return ds;
 }

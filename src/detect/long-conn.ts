@@ -14,9 +14,17 @@ export interface LongConnSettings {
   minTotal: number;
   /** Duration at which the score reaches 1 (seconds); the score grows with log(duration). */
   fullScoreAt: number;
+  /** Share of internal hosts talking to the destination (name or address) above which it is common. */
+  prevalentShare: number;
+  /** Fewest internal hosts in the data for the prevalence modifier to apply. */
+  prevalenceMinHosts: number;
+  /** Score multiplier for a common destination (chat, push, VPN services many hosts hold open). */
+  prevalenceFactor: number;
 }
 
-export const LONG_CONN_DEFAULTS: Readonly<LongConnSettings> = Object.freeze({ minSession: 3600, minTotal: 4 * 3600, fullScoreAt: 12 * 3600 });
+export const LONG_CONN_DEFAULTS: Readonly<LongConnSettings> = Object.freeze({
+  minSession: 3600, minTotal: 4 * 3600, fullScoreAt: 12 * 3600, prevalentShare: 0.1, prevalenceMinHosts: 8, prevalenceFactor: 0.6,
+});
 
 export function detectLongConnections(ds: Dataset, settings: Partial<LongConnSettings> = {}): Finding[] {
   const s = { ...LONG_CONN_DEFAULTS, ...settings };
@@ -38,7 +46,7 @@ export function detectLongConnections(ds: Dataset, settings: Partial<LongConnSet
     }
     if (longest.duration < s.minSession && total < s.minTotal) continue;
     const basis = Math.max(longest.duration, total);
-    const score = Math.min(1, 0.55 + 0.45 * Math.log(basis / s.minSession) / Math.log(s.fullScoreAt / s.minSession));
+    let score = Math.min(1, 0.55 + 0.45 * Math.log(basis / s.minSession) / Math.log(s.fullScoreAt / s.minSession));
     const bytes = longest.orig_bytes + longest.resp_bytes;
     const kbps = (bytes * 8) / 1000 / Math.max(longest.duration, 1);
     const fq = ds.nameOfConn(longest);
@@ -48,6 +56,13 @@ export function detectLongConnections(ds: Dataset, settings: Partial<LongConnSet
       `${conns.length} session(s) between the pair, ${fmtDuration(total)} in total`,
     ];
     if (open > 0) reasons.push(`${open} session(s) still open at the end of the data`);
+    const nHosts = ds.internalHosts().size;
+    const talkers = Math.max(ds.talkersOf(longest.resp_h).size, fq !== undefined ? ds.talkersOf(fq).size : 0);
+    const prevalence = nHosts > 0 ? talkers / nHosts : 0;
+    if (nHosts >= s.prevalenceMinHosts && prevalence > s.prevalentShare) {
+      score *= s.prevalenceFactor;
+      reasons.push(`${talkers} of ${nHosts} internal hosts (${(prevalence * 100).toFixed(0)}%) talk to ${fq ?? longest.resp_h}: a common service, score x${s.prevalenceFactor}`);
+    }
     const f: Finding = {
       id: findingId('long_conn', 'pair', longest.orig_h, longest.resp_h, longest.proto),
       detector: 'long_conn', kind: longest.duration >= s.minSession ? 'session' : 'total',
@@ -57,7 +72,7 @@ export function detectLongConnections(ds: Dataset, settings: Partial<LongConnSet
       score: Number(score.toFixed(3)), severity: severityOf(score),
       evidence: {
         longest_s: Number(longest.duration.toFixed(1)), total_s: Number(total.toFixed(1)), sessions: conns.length, open_sessions: open,
-        longest_bytes: bytes, kbit_per_s: Number(kbps.toFixed(3)), service: longest.service || null,
+        longest_bytes: bytes, kbit_per_s: Number(kbps.toFixed(3)), service: longest.service || null, prevalence: Number(prevalence.toFixed(3)),
         thresholds: { min_session_s: s.minSession, min_total_s: s.minTotal, full_score_at_s: s.fullScoreAt },
       },
       reasons, uids: [longest.uid, ...conns.filter((c) => c !== longest).slice(0, 9).map((c) => c.uid)], attack: ['T1571'],

@@ -13,36 +13,16 @@ import { simulate } from '../../sim/index.js';
 import { renderFindings } from '../render.js';
 import { Progress, human } from '../progress.js';
 import { parsePositive } from './decode.js';
+import { matchLabel, type BehaviourLabel } from '../../eval/match.js';
+
+/** Start of the simulated traffic: Monday 2026-11-02 08:00 UTC. */
+const DEMO_START = Date.UTC(2026, 10, 2, 8) / 1000;
 
 /** The article's two cases and what a reader should see. */
 const CASES = [
   { scenario: 'ramnit', title: 'Case 1, Ramnit: an infected host reports to fget-career.com:443 every 10 minutes' },
   { scenario: 'smominru', title: 'Case 2, Smominru: a miner on 107.191.99.55:5555 and a C&C channel to 118.184.176.15 / 78.142.29.152' },
 ] as const;
-
-interface LabelBehaviour {
-  id: string; kind: string; host: string; dst_ip?: string; dst_ips?: string[]; domain?: string; port?: number;
-  params?: Record<string, unknown>;
-}
-
-/** Which findings explain a labelled behaviour (the same rules `npm run eval` uses). */
-export function matchLabel(b: LabelBehaviour, findings: AnalyzeResult['findings']): AnalyzeResult['findings'] {
-  const ips = new Set([...(b.dst_ips ?? []), ...(b.dst_ip ? [b.dst_ip] : [])]);
-  const toDst = (f: AnalyzeResult['findings'][number]) =>
-    (f.dst !== undefined && ips.has(f.dst)) || (f.dsts ?? []).some((d) => ips.has(d)) || (b.domain !== undefined && f.fqdn === b.domain);
-  return findings.filter((f) => {
-    if (f.src !== b.host) return false;
-    switch (b.kind) {
-      case 'beacon': return f.detector === 'beacon' && toDst(f);
-      case 'mining': return f.detector === 'mining' || (f.detector === 'long_conn' && toDst(f));
-      case 'long_conn': case 'reverse_shell': return f.detector === 'long_conn' && toDst(f);
-      case 'scan_horizontal': return f.detector === 'scan' && f.kind === 'horizontal';
-      case 'scan_vertical': return f.detector === 'scan' && f.kind === 'vertical';
-      case 'dga': case 'dns_c2': return f.detector === 'dns';
-      default: return false;
-    }
-  });
-}
 
 export function registerDemo(program: Command): void {
   program.command('demo')
@@ -64,10 +44,11 @@ evidence, and checks them against what the simulator injected.`)
         for (const cs of CASES) {
           const pcap = join(dir, `${cs.scenario}.pcap`);
           const progress = new Progress(`simulate ${cs.scenario}`);
-          const sim = await simulate({ scenario: cs.scenario, hosts: o.hosts, durationSec: o.hours * 3600, seed: o.seed }, pcap,
+          // Office hours (from 08:00 UTC on a Monday): busy benign traffic around the bots.
+          const sim = await simulate({ scenario: cs.scenario, hosts: o.hosts, durationSec: o.hours * 3600, seed: o.seed, start: DEMO_START }, pcap,
             (frac) => progress.update(frac * 100, 100, '%'));
           progress.done();
-          const labels = JSON.parse(readFileSync(pcap.replace(/\.pcap$/, '.labels.json'), 'utf8')) as { behaviours: LabelBehaviour[]; internal_nets?: string[] };
+          const labels = JSON.parse(readFileSync(pcap.replace(/\.pcap$/, '.labels.json'), 'utf8')) as { behaviours: BehaviourLabel[]; internal_nets?: string[] };
           const r = await analyzeCaptures([pcap], { internalNets: labels.internal_nets });
           // The demo shows medium and above; `c2hunt analyze` shows everything from low up.
           const shown = r.findings.filter((f) => f.severity !== 'info' && f.severity !== 'low');
