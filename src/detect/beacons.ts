@@ -60,10 +60,12 @@ export function benignService(fqdn: string | undefined): string | undefined {
 }
 
 const FAILED = new Set(['S0', 'REJ', 'RSTOS0', 'SH', 'RSTRH', 'SHR']);
+/** Query types of address lookups (A, AAAA, SVCB, HTTPS): not used as beats, see below. */
+const DNS_ADDRESS_QTYPES = new Set([1, 28, 64, 65]);
 
 /** One beat candidate: a connection start, or an HTTP request inside a kept-alive connection. */
 interface Event { ts: number; uid: string; resp_h: string; resp_p: number; proto: string; bytes: number; failed: boolean }
-interface Group { kind: 'http' | 'fqdn' | 'ip_port'; key: string; src: string; fqdn?: string; conns: Event[] }
+interface Group { kind: 'http' | 'dns_name' | 'fqdn' | 'ip_port'; key: string; src: string; fqdn?: string; conns: Event[] }
 
 function connEvent(c: ConnRecord): Event {
   return { ts: c.ts, uid: c.uid, resp_h: c.resp_h, resp_p: c.resp_p, proto: c.proto, bytes: c.orig_bytes + c.resp_bytes, failed: FAILED.has(c.conn_state) };
@@ -80,6 +82,17 @@ export function detectBeacons(ds: Dataset, settings: Partial<BeaconDetectorSetti
     let g = byHttp.get(k);
     if (g === undefined) byHttp.set(k, (g = { kind: 'http', key: k, src: h.orig_h, fqdn: host, conns: [] }));
     g.conns.push({ ts: h.ts, uid: h.uid, resp_h: h.resp_h, resp_p: h.resp_p, proto: 'tcp', bytes: h.request_body_len + h.response_body_len, failed: h.status_code === undefined });
+  }
+  // DNS lookups as beats: a bot that talks to its C&C through the resolver (TXT and other
+  // non-address queries of one name). Address lookups (A/AAAA/HTTPS) are left out: a host's
+  // resolver cache makes them periodic for every name it uses continuously.
+  for (const d of ds.dns) {
+    if (d.qtype === undefined || DNS_ADDRESS_QTYPES.has(d.qtype) || d.query === '') continue;
+    const name = d.query.toLowerCase();
+    const k = `${d.orig_h}|dns|${name}`;
+    let g = byHttp.get(k);
+    if (g === undefined) byHttp.set(k, (g = { kind: 'dns_name', key: k, src: d.orig_h, fqdn: name, conns: [] }));
+    g.conns.push({ ts: d.ts, uid: d.uid, resp_h: d.resp_h, resp_p: d.resp_p, proto: d.proto, bytes: d.query.length, failed: d.rcode === undefined });
   }
   const byName = new Map<string, Group>();
   const byPair = new Map<string, Group>();

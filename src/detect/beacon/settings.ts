@@ -6,7 +6,7 @@
 /** Every tunable of `scoreBeacon`. Pass a `Partial` to override some; the rest come from `DEFAULTS`. */
 export interface BeaconSettings {
   // -- bursts -----------------------------------------------------------------------------------
-  /** Connections this close (s) to the first connection of a burst are one beat, at most. */
+  /** Connections this close (s) to the first connection of a burst are one beat, at most (10 s: bots that open several connections per beat space them by seconds; the relative window below keeps short periods apart). */
   burstMaxWindow: number;
   /** ... and at most this share of the typical interval between bursts (so short periods survive). */
   burstRelWindow: number;
@@ -116,7 +116,7 @@ export interface BeaconSettings {
 
 /** Default tunables (frozen). See each field of `BeaconSettings` for its unit and meaning. */
 export const DEFAULTS: Readonly<BeaconSettings> = Object.freeze({
-  burstMaxWindow: 2,
+  burstMaxWindow: 10,
   burstRelWindow: 0.05,
 
   minBeats: 4,
