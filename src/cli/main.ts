@@ -8,6 +8,8 @@ import { registerDecode } from './commands/decode.js';
 import { registerSimulate } from './commands/simulate.js';
 import { registerDemo } from './commands/demo.js';
 import { registerAnalyze } from './commands/analyze.js';
+import { registerIngest } from './commands/ingest.js';
+import { registerLookback } from './commands/lookback.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -24,6 +26,8 @@ behaviours of bots (periodic heartbeats, long connections, scanning, mining) and
   registerAnalyze(program);
   registerDecode(program);
   registerSimulate(program);
+  registerIngest(program);
+  registerLookback(program);
   return program;
 }
 

@@ -1,0 +1,293 @@
+/**
+ * The store: where every record is kept for detection and lookback. This file is the contract
+ * that everything outside `src/store` uses (detectors, lookback, intel, the CLI); the backends
+ * (DuckDB today, ClickHouse later) implement it and are the only places that build SQL.
+ *
+ * Conventions shared by every backend:
+ * - Times are epoch seconds as floating point numbers (microsecond precision), as in the records.
+ * - Addresses are strings in canonical form (dotted quad, RFC 5952 IPv6); IPv4 and IPv6 alike.
+ * - A {@link TimeWindow} selects records by their `ts`: `since` inclusive, `until` exclusive.
+ * - Passive DNS entries overlap a window when `last >= since` and `first < until`.
+ * - Interim connection records (still-open connections) are kept only until the final record
+ *   of the same uid arrives; of several interim records of one uid only the latest is kept.
+ */
+import type { ConnRecord, RecordKind, RecordMap, RecordSink } from '../records/schema.js';
+import type { Finding } from '../detect/finding.js';
+import { buildDataset, type Dataset, type PdnsEntry } from '../detect/dataset.js';
+import type { Networks } from '../detect/networks.js';
+
+export type { PdnsEntry };
+
+/** A time range in epoch seconds; either end may be open. `since` inclusive, `until` exclusive. */
+export interface TimeWindow {
+  since?: number;
+  until?: number;
+}
+
+/** Record counts per kind. */
+export type RecordCounts = Record<RecordKind, number>;
+
+/** Describes a file about to be ingested. */
+export interface IngestSource {
+  /** SHA-256 of the file's content, lower-case hex: the file's identity (names are reused by rotation). */
+  sha256: string;
+  /** Path as given (for the analyst; not an identity). */
+  path: string;
+  /** File size in bytes. */
+  bytes: number;
+  /** Detected format (`pcap`, `pcapng`, `zeek-tsv`, `suricata-eve` ...). */
+  format: string;
+}
+
+/** What the store remembers of one ingested file. */
+export interface IngestEntry extends IngestSource {
+  /** Store-assigned id; every raw record of the file carries it. */
+  id: number;
+  /** Epoch seconds when the ingest started and when it committed. */
+  started: number;
+  finished: number;
+  /** Records stored, per kind. */
+  records: RecordCounts;
+  /** Input lines the reader could not parse (logs; 0 for captures). */
+  bad_lines: number;
+  /** First and last record `ts` of the file, when it had records. */
+  first_ts?: number;
+  last_ts?: number;
+}
+
+/** Extra facts reported by the reader when an ingest commits. */
+export interface IngestCommitInfo {
+  bad_lines?: number;
+  /** The format, when the reader only knew it after reading (overrides the one given at begin). */
+  format?: string;
+  /**
+   * Kinds whose rows may repeat rows of an earlier ingest (Zeek open_ssl/open_http then
+   * ssl/http logs of the same connection): rows with the same uid and ts keep only the latest.
+   */
+  dedupe?: readonly ('tls' | 'http')[];
+}
+
+/**
+ * An open ingest: a {@link RecordSink} whose records become visible all at once when `commit`
+ * resolves, or never (after `abort`, a crash, or a kill). `write` is synchronous and buffers;
+ * implementations write out in big batches.
+ */
+export interface IngestBatch extends RecordSink {
+  /** The id the file's records carry (also the {@link IngestEntry} id after commit). */
+  readonly id: number;
+  /** Records written so far, per kind. */
+  readonly counts: RecordCounts;
+  /** Make everything visible in one step and record the file as ingested. */
+  commit(info?: IngestCommitInfo): Promise<IngestEntry>;
+  /** Discard everything written. */
+  abort(): Promise<void>;
+}
+
+/** Selects connections by address; several fields combine with AND. Lists mean "any of". */
+export interface ConnFilter {
+  orig_h?: string | readonly string[];
+  resp_h?: string | readonly string[];
+  /** Either side. */
+  any_h?: string;
+}
+
+/** Connections grouped by one address (the originator or the responder), with their statistics. */
+export interface ConnGroup {
+  /** The grouped address. */
+  key: string;
+  /** Connections (final records plus the latest interim record of still-open ones). */
+  conns: number;
+  /** Distinct addresses on the other side. */
+  peers: number;
+  /** Responder ports, most used first (at most {@link GROUP_LIST_MAX}). */
+  ports: number[];
+  /** Transport protocols seen, sorted. */
+  protos: string[];
+  /** Start of the first connection and end (ts + duration) of the last, epoch seconds. */
+  first: number;
+  last: number;
+  /**
+   * Median seconds between the starts of consecutive connections of the group, and its median
+   * absolute deviation (spread); null with fewer than 2 connections.
+   */
+  median_interval: number | null;
+  interval_mad: number | null;
+  /** Payload bytes sent by the originators and by the responders. */
+  orig_bytes: number;
+  resp_bytes: number;
+  /** Longest and total connection duration, seconds. */
+  max_duration: number;
+  total_duration: number;
+}
+
+/** DNS lookups grouped by querying host or by query name. */
+export interface DnsGroup {
+  /** The querying host or the query name. */
+  key: string;
+  lookups: number;
+  /** Distinct query names (when grouped by host) or distinct querying hosts (by name). */
+  distinct: number;
+  first: number;
+  last: number;
+  /** Lookups answered NXDOMAIN. */
+  nxdomain: number;
+  /** Distinct answers, sorted (at most {@link GROUP_LIST_MAX}). */
+  answers: string[];
+}
+
+/** TLS handshakes of a host grouped by server name (SNI; empty string when none was sent). */
+export interface TlsGroup {
+  server_name: string;
+  handshakes: number;
+  first: number;
+  last: number;
+  /** Distinct server addresses. */
+  servers: number;
+  /** Distinct JA3 and JA4 fingerprints, sorted (at most {@link GROUP_LIST_MAX} each). */
+  ja3: string[];
+  ja4: string[];
+  /** Some handshake showed a self-signed certificate. */
+  self_signed: boolean;
+}
+
+/** Options of the grouped queries. */
+export interface QueryOptions {
+  window?: TimeWindow;
+  /** Most rows returned (largest first). Default {@link DEFAULT_QUERY_LIMIT}. */
+  limit?: number;
+}
+
+/** Rows deleted by retention, per table. */
+export interface RetentionResult {
+  /** Records older than this epoch second were deleted (undefined: the store was empty). */
+  cutoff?: number;
+  deleted: Partial<RecordCounts>;
+}
+
+/** Default number of rows of grouped queries and connection lists. */
+export const DEFAULT_QUERY_LIMIT = 50;
+/** Longest list inside one group (ports, answers, fingerprints). */
+export const GROUP_LIST_MAX = 10;
+
+/**
+ * The store contract. One process writes at a time (one open ingest per store); reads may run
+ * while an ingest is open and do not see its records until it commits.
+ */
+export interface Store {
+  /** Backend name (`duckdb`) and where it keeps its data (a path, a URL without credentials). */
+  readonly backend: string;
+  readonly location: string;
+
+  // -- ingest bookkeeping ---------------------------------------------------------------------
+  /** The ingest of a file with this content hash, if it was ingested. */
+  ingestOf(sha256: string): Promise<IngestEntry | undefined>;
+  /** Every ingest, oldest first. */
+  ingests(): Promise<IngestEntry[]>;
+  /** Open an ingest for a file not ingested yet (rejects when its hash is already stored). */
+  beginIngest(source: IngestSource): Promise<IngestBatch>;
+
+  // -- records ----------------------------------------------------------------------------------
+  /** Stored records of one kind in a window, ordered by ts. */
+  records<K extends RecordKind>(kind: K, window?: TimeWindow): Promise<RecordMap[K][]>;
+  /** Rows per raw table. */
+  counts(): Promise<RecordCounts>;
+  /** First and last record time (conn and dns), or undefined when empty. */
+  dataRange(): Promise<{ first: number; last: number } | undefined>;
+
+  // -- passive DNS ------------------------------------------------------------------------------
+  /** Names that resolved to this address, most frequent first. */
+  pdnsByIp(ip: string, window?: TimeWindow): Promise<PdnsEntry[]>;
+  /** Every passive-DNS entry of these addresses (any time), most frequent first per address. */
+  pdnsForIps(ips: readonly string[]): Promise<PdnsEntry[]>;
+  /** Addresses a name resolved to (with `subdomains`, also its subdomains), by first seen. */
+  pdnsByName(name: string, opts?: { window?: TimeWindow; subdomains?: boolean }): Promise<PdnsEntry[]>;
+
+  // -- lookback queries -------------------------------------------------------------------------
+  /** Connections matching a filter grouped by originator or responder, most connections first. */
+  connGroups(filter: ConnFilter, by: 'orig_h' | 'resp_h', opts?: QueryOptions): Promise<ConnGroup[]>;
+  /** Connections matching a filter, oldest first. */
+  conns(filter: ConnFilter, opts?: QueryOptions): Promise<ConnRecord[]>;
+  /**
+   * DNS lookups by a host and/or of a name (the name itself and its subdomains), grouped by
+   * querying host or by query name, most lookups first.
+   */
+  dnsGroups(filter: { host?: string; name?: string }, by: 'host' | 'query', opts?: QueryOptions): Promise<DnsGroup[]>;
+  /** TLS handshakes of a host grouped by server name, most handshakes first. */
+  tlsGroups(host: string, opts?: QueryOptions): Promise<TlsGroup[]>;
+
+  // -- findings ---------------------------------------------------------------------------------
+  /** Store findings; a finding with the id of a stored one replaces it (first/last widened). */
+  saveFindings(findings: readonly Finding[]): Promise<void>;
+  /** Findings whose source or destination is `host` (all without a host), ranked. */
+  findings(filter?: { host?: string; window?: TimeWindow; limit?: number }): Promise<Finding[]>;
+
+  // -- maintenance ------------------------------------------------------------------------------
+  /** Delete raw records older than the newest record minus `seconds`; passive DNS, findings and ingests stay. */
+  retain(seconds: number): Promise<RetentionResult>;
+  close(): Promise<void>;
+}
+
+/**
+ * The {@link Dataset} the in-memory detectors run on, built from the records stored in a window.
+ * (Aggregation will move into the store's queries; the detectors keep this interface.)
+ */
+export async function loadDataset(store: Store, window?: TimeWindow, internal?: Networks): Promise<Dataset> {
+  const conn = await store.records('conn', window);
+  const dns = await store.records('dns', window);
+  const tls = await store.records('tls', window);
+  const http = await store.records('http', window);
+  const mining = await store.records('mining', window);
+  const ds = internal === undefined
+    ? buildDataset({ conn, dns, tls, http, mining })
+    : buildDataset({ conn, dns, tls, http, mining }, internal);
+  // Passive DNS from every ingest, not only this window: an address seen now is tied to a name
+  // resolved last month.
+  const history = new Map<string, PdnsEntry[]>();
+  for (const e of await store.pdnsForIps([...new Set(ds.conns.map((c) => c.resp_h))])) {
+    let l = history.get(e.ip);
+    if (l === undefined) history.set(e.ip, (l = []));
+    l.push(e);
+  }
+  const namesOf = (ip: string): PdnsEntry[] => history.get(ip) ?? ds.namesOf(ip);
+  return {
+    ...ds,
+    namesOf,
+    nameOfConn: (c) => {
+      const n = ds.nameOfConn(c);
+      if (n !== undefined) return n;
+      const all = history.get(c.resp_h);
+      return all !== undefined && all.length === 1 ? all[0]!.fqdn : undefined;
+    },
+    internalHosts: () => ds.internalHosts(),
+  };
+}
+
+/** Zero counts for every record kind. */
+export function emptyCounts(): RecordCounts {
+  return { conn: 0, dns: 0, tls: 0, http: 0, mining: 0, ssh: 0, weird: 0 };
+}
+
+/** Stable error codes of the store. */
+export type StoreErrorCode =
+  /** The store cannot be opened (path, permissions, damaged file). */
+  | 'STORE_OPEN'
+  /** Another process holds the store. */
+  | 'STORE_LOCKED'
+  /** The store was written by a newer c2hunt (schema version unknown here). */
+  | 'STORE_SCHEMA_NEWER'
+  /** A file with this content hash is already stored. */
+  | 'STORE_ALREADY_INGESTED'
+  /** An ingest is already open on this store object. */
+  | 'STORE_INGEST_OPEN'
+  /** An argument is malformed (address, name, window, duration). */
+  | 'STORE_BAD_ARGUMENT'
+  /** The store was closed. */
+  | 'STORE_CLOSED';
+
+/** An error of the store, with a stable code; messages read "Cannot X: reason". */
+export class StoreError extends Error {
+  constructor(readonly code: StoreErrorCode, message: string) {
+    super(message);
+    this.name = 'StoreError';
+  }
+}
