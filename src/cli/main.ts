@@ -16,10 +16,10 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 export function buildProgram(): Command {
   const program = new Command('c2hunt')
     .version(pkg.version)
-    .description(`Find botnet command-and-control (C&C) communication in network traffic.
-
-c2hunt turns packets into metadata (connections, DNS, TLS, HTTP, mining protocols), finds the
-behaviours of bots (periodic heartbeats, long connections, scanning, mining) and explains why.`)
+    .description('Find botnet command-and-control (C&C) communication in network traffic: c2hunt turns packets or '
+      + 'sensor logs into metadata (connections, DNS, TLS, HTTP, mining protocols), keeps it in a store for history '
+      + 'lookback, finds the behaviours of bots (periodic heartbeats, long connections, scanning, mining, DNS abuse) '
+      + 'and explains every finding with its numbers.\n\nStart with `c2hunt demo`, then `c2hunt analyze capture.pcap`.')
     .showHelpAfterError('(run with --help for usage)')
     .configureHelp({ sortSubcommands: false });
   registerDemo(program);

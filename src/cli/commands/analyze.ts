@@ -1,7 +1,8 @@
 /** `c2hunt analyze`: decode captures, run every detector, print ranked findings with their evidence. */
 import { basename } from 'node:path';
 import type { Command } from 'commander';
-import { analyzeCaptures } from '../../analyze.js';
+import { analyzeCaptures, analyzePaths, type AnalyzeResult } from '../../analyze.js';
+import { DEFAULT_DB_PATH, openStore } from '../../store/index.js';
 import { DEFAULT_INTERNAL_NETS } from '../../detect/networks.js';
 import { Progress } from '../progress.js';
 import { renderFindings } from '../render.js';
@@ -16,32 +17,59 @@ export function registerAnalyze(program: Command): void {
     .description(`Decode captures and run every detector: periodic heartbeats (beacons), long connections,
 propagation scanning and cryptomining. Each finding says why, with the numbers behind its score,
 and what the history shows about its endpoint (the domains behind an IP, who else talked to it).`)
-    .argument('<captures...>', "pcap/pcapng files (gzip or not), or '-' for standard input")
+    .argument('<paths...>', "captures (pcap/pcapng, gzip or not), Zeek or Suricata logs, folders of them; '-' (stdin, with --no-db)")
+    .option('--db <file>', 'store (DuckDB file): records are ingested there and the analysis covers all it holds', DEFAULT_DB_PATH)
+    .option('--no-db', 'analyse captures in memory only, keep nothing')
     .option('--json', 'print the findings as JSON')
     .option('--internal <cidrs>', 'internal networks, comma-separated', DEFAULT_INTERNAL_NETS.join(','))
     .option('--min-severity <level>', `lowest severity shown: ${SEVERITIES.join(', ')}`, 'low')
     .option('--limit <n>', 'most findings printed (table only)', parsePositive, 50)
     .addHelpText('after', `
 Examples:
-  c2hunt analyze capture.pcap
+  c2hunt analyze capture.pcap                     ingest into ./c2hunt.duckdb, analyse, print findings
+  c2hunt analyze /opt/zeek/logs --db site.duckdb  Zeek logs instead of packets
   c2hunt analyze monday.pcapng tuesday.pcapng --internal 10.0.0.0/8,192.168.0.0/16
+  c2hunt analyze capture.pcap --no-db             nothing written to disk
   c2hunt analyze capture.pcap --json | jq '.findings[] | select(.detector == "beacon")'`)
-    .action(async (captures: string[], o: { json?: boolean; internal: string; minSeverity: string; limit: number }) => {
+    .action(async (captures: string[], o: { json?: boolean; internal: string; minSeverity: string; limit: number; db: string | false }) => {
       const min = SEVERITIES.indexOf(o.minSeverity as Severity);
       if (min < 0) throw new Error(`Cannot analyze: unknown severity '${o.minSeverity}' (use ${SEVERITIES.join(', ')})`);
-      const progress = new Progress('decode', !o.json && process.stderr.isTTY === true);
-      const r = await analyzeCaptures(captures, {
-        internalNets: o.internal.split(',').map((s) => s.trim()).filter(Boolean),
-        onFile: (s) => progress.setLabel(`decode ${s === '-' ? 'stdin' : basename(s)}`),
-        onProgress: (d, t) => progress.update(d, t),
-      });
+      const internalNets = o.internal.split(',').map((s) => s.trim()).filter(Boolean);
+      const progress = new Progress('analyze', !o.json && process.stderr.isTTY === true);
+      let r: AnalyzeResult;
+      if (o.db === false) {
+        r = await analyzeCaptures(captures, {
+          internalNets,
+          onFile: (s) => progress.setLabel(`decode ${s === '-' ? 'stdin' : basename(s)}`),
+          onProgress: (d, t) => progress.update(d, t),
+        });
+      } else {
+        if (captures.includes('-')) throw new Error("Cannot analyze standard input into a store: use --no-db, or save the stream to a file first");
+        const store = await openStore(o.db);
+        try {
+          r = await analyzePaths(store, captures, {
+            internalNets,
+            onProgress: (p) => { progress.setLabel(`${p.phase === 'hash' ? 'hash' : 'ingest'} ${basename(p.file)}`); progress.update(p.bytesDone, p.bytesTotal); },
+          });
+        } finally {
+          progress.done();
+          await store.close();
+        }
+      }
       progress.done();
       const shown = r.findings.filter((f) => SEVERITIES.indexOf(f.severity) >= min);
       if (o.json) {
-        process.stdout.write(JSON.stringify({ captures: r.captures.map(({ source, format, packets, bytes, flows, records, weirds, seconds, error }) => ({ source, format, packets, bytes, flows, records, weirds, seconds, error })), timings: r.timings, findings: shown }, null, 2) + '\n');
+        process.stdout.write(JSON.stringify({ ingest: r.ingest, captures: r.captures.map(({ source, format, packets, bytes, flows, records, weirds, seconds, error }) => ({ source, format, packets, bytes, flows, records, weirds, seconds, error })), timings: r.timings, findings: shown }, null, 2) + '\n');
       } else {
-        const pk = r.captures.reduce((n, s) => Math.max(n, s.packets), 0);
-        process.stdout.write(`${captures.join(', ')}: ${pk.toLocaleString('en-US')} packets, ${r.dataset.conns.length.toLocaleString('en-US')} connections, ${r.dataset.internalHosts().size} internal hosts\n`);
+        if (r.ingest !== undefined) {
+          const i = r.ingest;
+          process.stdout.write(`store ${o.db}: ${i.ingested} file(s) ingested, ${i.already_ingested} already there, ${i.failed} failed; analysing all it holds\n`);
+          for (const f of i.files.filter((x) => x.status === 'failed' || x.status === 'ignored')) process.stdout.write(`  ${f.status} ${f.path}: ${f.reason ?? ''}\n`);
+        } else {
+          const pk = r.captures.reduce((n, s) => Math.max(n, s.packets), 0);
+          process.stdout.write(`${captures.join(', ')}: ${pk.toLocaleString('en-US')} packets\n`);
+        }
+        process.stdout.write(`${r.dataset.conns.length.toLocaleString('en-US')} connections, ${r.dataset.internalHosts().size} internal hosts\n`);
         process.stdout.write(`${shown.length} finding(s) at or above ${o.minSeverity} (${r.findings.length} in all)\n\n`);
         if (shown.length > 0) process.stdout.write(renderFindings(shown, { color: process.stdout.isTTY === true, limit: o.limit }) + '\n');
         process.stdout.write(`\ntime: ${Object.entries(r.timings).map(([k, v]) => `${k} ${v.toFixed(2)} s`).join(', ')}\n`);
@@ -50,5 +78,6 @@ Examples:
         process.stderr.write(`c2hunt: ${d.source}: ${d.error!.message}; records before it were analysed\n`);
         process.exitCode = 2;
       }
+      if (r.ingest !== undefined && r.ingest.failed > 0) process.exitCode = 2;
     });
 }
