@@ -10,6 +10,8 @@ import { registerDemo } from './commands/demo.js';
 import { registerAnalyze } from './commands/analyze.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerLookback } from './commands/lookback.js';
+import { registerReport } from './commands/report.js';
+import { registerAllow } from './commands/allow.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -24,10 +26,12 @@ export function buildProgram(): Command {
     .configureHelp({ sortSubcommands: false });
   registerDemo(program);
   registerAnalyze(program);
+  registerReport(program);
   registerDecode(program);
   registerSimulate(program);
   registerIngest(program);
   registerLookback(program);
+  registerAllow(program);
   return program;
 }
 

@@ -6,6 +6,8 @@ import { DEFAULT_DB_PATH, openStore } from '../../store/index.js';
 import { DEFAULT_INTERNAL_NETS } from '../../detect/networks.js';
 import { Progress } from '../progress.js';
 import { renderFindings } from '../render.js';
+import { allowFilePath, applyAllowList, correlate, loadAllowList, VERDICTS, verdictRank, type Verdict } from '../../correlate/index.js';
+import { renderIncidentsText, renderReport } from '../../report/index.js';
 import { parsePositive } from './decode.js';
 import type { Severity } from '../../detect/finding.js';
 
@@ -23,7 +25,11 @@ and what the history shows about its endpoint (the domains behind an IP, who els
     .option('--json', 'print the findings as JSON')
     .option('--internal <cidrs>', 'internal networks, comma-separated', DEFAULT_INTERNAL_NETS.join(','))
     .option('--min-severity <level>', `lowest severity shown: ${SEVERITIES.join(', ')}`, 'low')
-    .option('--limit <n>', 'most findings printed (table only)', parsePositive, 50)
+    .option('--limit <n>', 'most incidents printed (table only)', parsePositive, 20)
+    .option('--min-verdict <verdict>', `lowest incident verdict shown: ${VERDICTS.join(', ')}`, 'suspicious')
+    .option('--findings', 'also list every finding with its reasons below the incidents')
+    .option('--allow-file <path>', 'allow-list (default $C2HUNT_ALLOWLIST or ./c2hunt-allow.json, when it exists)')
+    .option('--no-allow', 'ignore the allow-list')
     .addHelpText('after', `
 Examples:
   c2hunt analyze capture.pcap                     ingest into ./c2hunt.duckdb, analyse, print findings
@@ -31,9 +37,14 @@ Examples:
   c2hunt analyze monday.pcapng tuesday.pcapng --internal 10.0.0.0/8,192.168.0.0/16
   c2hunt analyze capture.pcap --no-db             nothing written to disk
   c2hunt analyze capture.pcap --json | jq '.findings[] | select(.detector == "beacon")'`)
-    .action(async (captures: string[], o: { json?: boolean; internal: string; minSeverity: string; limit: number; db: string | false }) => {
+    .action(async (captures: string[], o: {
+      json?: boolean; internal: string; minSeverity: string; minVerdict: string; limit: number; db: string | false; findings?: boolean;
+      allowFile?: string; allow: boolean;
+    }) => {
       const min = SEVERITIES.indexOf(o.minSeverity as Severity);
       if (min < 0) throw new Error(`Cannot analyze: unknown severity '${o.minSeverity}' (use ${SEVERITIES.join(', ')})`);
+      if (!(VERDICTS as readonly string[]).includes(o.minVerdict)) throw new Error(`Cannot analyze: unknown verdict '${o.minVerdict}' (use ${VERDICTS.join(', ')})`);
+      const allowList = o.allow ? loadAllowList(allowFilePath(o.allowFile)) : { version: 1 as const, entries: [] };
       const internalNets = o.internal.split(',').map((s) => s.trim()).filter(Boolean);
       const progress = new Progress('analyze', !o.json && process.stderr.isTTY === true);
       let r: AnalyzeResult;
@@ -57,9 +68,17 @@ Examples:
         }
       }
       progress.done();
-      const shown = r.findings.filter((f) => SEVERITIES.indexOf(f.severity) >= min);
+      // The analyst's chain: allow-list, then findings chained into incidents with verdicts.
+      const t0 = performance.now();
+      const allowed = applyAllowList(r.findings, allowList);
+      const incidents = correlate(allowed.findings, r.dataset);
+      const timings = { ...r.timings, correlate: (performance.now() - t0) / 1000 };
+      const shown = allowed.findings.filter((f) => SEVERITIES.indexOf(f.severity) >= min);
       if (o.json) {
-        process.stdout.write(JSON.stringify({ ingest: r.ingest, captures: r.captures.map(({ source, format, packets, bytes, flows, records, weirds, seconds, error }) => ({ source, format, packets, bytes, flows, records, weirds, seconds, error })), timings: r.timings, findings: shown }, null, 2) + '\n');
+        const doc = JSON.parse(renderReport({ ...r, findings: shown, timings }, incidents, 'json', {
+          suppressed: allowed.suppressed, expired: allowed.expired, minVerdict: o.minVerdict as Verdict,
+        })) as Record<string, unknown>;
+        process.stdout.write(JSON.stringify({ ...doc, ingest: r.ingest }, null, 2) + '\n');
       } else {
         if (r.ingest !== undefined) {
           const i = r.ingest;
@@ -69,10 +88,17 @@ Examples:
           const pk = r.captures.reduce((n, s) => Math.max(n, s.packets), 0);
           process.stdout.write(`${captures.join(', ')}: ${pk.toLocaleString('en-US')} packets\n`);
         }
-        process.stdout.write(`${r.dataset.conns.length.toLocaleString('en-US')} connections, ${r.dataset.internalHosts().size} internal hosts\n`);
-        process.stdout.write(`${shown.length} finding(s) at or above ${o.minSeverity} (${r.findings.length} in all)\n\n`);
-        if (shown.length > 0) process.stdout.write(renderFindings(shown, { color: process.stdout.isTTY === true, limit: o.limit }) + '\n');
-        process.stdout.write(`\ntime: ${Object.entries(r.timings).map(([k, v]) => `${k} ${v.toFixed(2)} s`).join(', ')}\n`);
+        const minV = verdictRank(o.minVerdict as Verdict);
+        const inc = incidents.filter((i) => verdictRank(i.verdict) >= minV);
+        const count = (v: Verdict) => incidents.filter((i) => i.verdict === v).length;
+        process.stdout.write(`${r.dataset.conns.length.toLocaleString('en-US')} connections, ${r.dataset.internalHosts().size} internal hosts; `
+          + `${allowed.findings.length} finding(s) -> ${incidents.length} incident(s): ${count('confirmed')} confirmed, ${count('likely')} likely, `
+          + `${count('suspicious')} suspicious, ${count('informational')} informational`
+          + `${allowed.suppressed.length ? `; ${allowed.suppressed.length} finding(s) suppressed by the allow-list` : ''}\n\n`);
+        if (inc.length > 0) process.stdout.write(renderIncidentsText(inc, allowed.findings, { color: process.stdout.isTTY === true, limit: o.limit }) + '\n');
+        else process.stdout.write(`no incident at or above ${o.minVerdict}\n`);
+        if (o.findings && shown.length > 0) process.stdout.write('\nFindings\n' + renderFindings(shown, { color: process.stdout.isTTY === true }) + '\n');
+        process.stdout.write(`\ntime: ${Object.entries(timings).map(([k, v]) => `${k} ${v.toFixed(2)} s`).join(', ')}\n`);
       }
       for (const d of r.captures.filter((s) => s.error)) {
         process.stderr.write(`c2hunt: ${d.source}: ${d.error!.message}; records before it were analysed\n`);
