@@ -18,6 +18,7 @@
  * | well_known_service     | suspicious    | a strong beacon, but to a widely used service (its own client, or C&C through a web service: T1102) |
  * | beacon                 | suspicious    | a beacon below `beaconLikely` |
  * | intel                  | suspicious    | a weaker threat-intelligence hit alone |
+ * | weak_only              | informational | every remaining finding scored below the reporting threshold (severity info): recorded, not escalated |
  * | external_scan          | informational | only scans, from a source outside the internal networks (internet background) |
  * | scan                   | suspicious    | a vertical scan, or a scan from outside mixed with other findings |
  * | long_conn              | suspicious    | a long connection alone |
@@ -330,6 +331,17 @@ export const VERDICT_RULES: readonly VerdictRule[] = [
       const i = by(ctx, 'intel');
       if (i.length === 0) return undefined;
       return { label: 'contact with listed endpoint', because: `${intelWho(i[0]!)} (score ${i[0]!.f.score.toFixed(2)}), and ${i[0]!.f.src} talked to it`, items: i };
+    },
+  },
+  {
+    // After every rule that can raise a verdict from weak findings combined (intel + behaviour,
+    // the cross-host rules): what is left holds only findings below the reporting threshold, such
+    // as long chat sessions that many hosts keep open (the prevalence modifier lowered them).
+    id: 'weak_only', verdict: 'informational',
+    description: 'every finding scored below the reporting threshold (severity info): recorded, not escalated',
+    test(ctx) {
+      if (ctx.items.length === 0 || !ctx.items.every((i) => i.f.severity === 'info')) return undefined;
+      return { label: 'weak signals', because: `every finding scored below ${0.5} (${ctx.items[0]!.f.title}, score ${ctx.items[0]!.f.score.toFixed(2)})`, items: ctx.items };
     },
   },
   {

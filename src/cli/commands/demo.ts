@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { analyzeCaptures, type AnalyzeResult } from '../../analyze.js';
 import { simulate } from '../../sim/index.js';
-import { renderFindings } from '../render.js';
+import { correlate, verdictRank } from '../../correlate/index.js';
+import { renderIncidentsText } from '../../report/index.js';
 import { Progress, human } from '../progress.js';
 import { parsePositive } from './decode.js';
 import { matchLabel, type BehaviourLabel } from '../../eval/match.js';
@@ -34,7 +35,7 @@ evidence, and checks them against what the simulator injected.`)
     .option('--hours <n>', 'hours of traffic per case', parsePositive, 4)
     .option('--seed <n>', 'simulator seed (same seed, same bytes)', parsePositive, 1)
     .option('--keep <dir>', 'keep the generated captures and labels in this directory')
-    .option('--limit <n>', 'findings shown per case', parsePositive, 6)
+    .option('--limit <n>', 'incidents told per case', parsePositive, 3)
     .action(async (o: { hosts: number; hours: number; seed: number; keep?: string; limit: number }) => {
       const dir = o.keep ?? mkdtempSync(join(tmpdir(), 'c2hunt-demo-'));
       mkdirSync(dir, { recursive: true });
@@ -50,13 +51,17 @@ evidence, and checks them against what the simulator injected.`)
           progress.done();
           const labels = JSON.parse(readFileSync(pcap.replace(/\.pcap$/, '.labels.json'), 'utf8')) as { behaviours: BehaviourLabel[]; internal_nets?: string[] };
           const r = await analyzeCaptures([pcap], { internalNets: labels.internal_nets });
-          // The demo shows medium and above; `c2hunt analyze` shows everything from low up.
-          const shown = r.findings.filter((f) => f.severity !== 'info' && f.severity !== 'low');
-          const hidden = r.findings.length - shown.length;
+          // The analyst's chain: findings -> incidents with verdicts; the demo tells those that are
+          // at least suspicious (`c2hunt analyze` on the kept capture shows everything).
+          const incidents = correlate(r.findings, r.dataset);
+          const shown = incidents.filter((i) => verdictRank(i.verdict) >= verdictRank('suspicious'));
           process.stdout.write(`\n== ${cs.title}\n`);
-          process.stdout.write(`   simulated ${o.hosts} hosts for ${o.hours} h: ${sim.packets.toLocaleString('en-US')} packets, ${human(sim.bytes)}, ${r.dataset.conns.length.toLocaleString('en-US')} connections; analysed in ${Object.values(r.timings).reduce((a, b) => a + b, 0).toFixed(1)} s\n\n`);
-          process.stdout.write(renderFindings(shown, { color, limit: o.limit }) + '\n');
-          if (hidden > 0) process.stdout.write(`     (${hidden} low/info finding(s) not shown: run \`c2hunt analyze\` on the capture to see them)\n`);
+          process.stdout.write(`   simulated ${o.hosts} hosts for ${o.hours} h: ${sim.packets.toLocaleString('en-US')} packets, ${human(sim.bytes)}, ${r.dataset.conns.length.toLocaleString('en-US')} connections; `
+            + `${r.findings.length} findings -> ${incidents.length} incidents (${incidents.length - shown.length} informational not shown); analysed in ${Object.values(r.timings).reduce((a, b) => a + b, 0).toFixed(1)} s\n\n`);
+          // One line per incident, then the full story of those judged likely or confirmed.
+          process.stdout.write(renderIncidentsText(shown, r.findings, { color, limit: 8, brief: true }) + '\n\n');
+          const told = shown.filter((i) => verdictRank(i.verdict) >= verdictRank('likely')).slice(0, o.limit);
+          if (told.length > 0) process.stdout.write(renderIncidentsText(told, r.findings, { color }).split('\n').filter((l, k, a) => k >= a.findIndex((x) => /^1\. /.test(x))).join('\n') + '\n');
           process.stdout.write('\n   check against the simulator\'s labels:\n');
           for (const b of labels.behaviours) {
             const m = matchLabel(b, r.findings);
