@@ -12,6 +12,7 @@ import { registerIngest } from './commands/ingest.js';
 import { registerLookback } from './commands/lookback.js';
 import { registerReport } from './commands/report.js';
 import { registerAllow } from './commands/allow.js';
+import { registerIntel } from './commands/intel.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerIngest(program);
   registerLookback(program);
   registerAllow(program);
+  registerIntel(program);
   return program;
 }
 

@@ -5,6 +5,7 @@ import { detectLongConnections, type LongConnSettings } from './long-conn.js';
 import { detectMining } from './mining.js';
 import { detectScans, type ScanSettings } from './scan.js';
 import { detectDns, type DnsSettings } from './dns/index.js';
+import { matchDataset, type IntelIndex } from '../intel/index.js';
 import { rankFindings, type Finding } from './finding.js';
 
 export interface DetectSettings {
@@ -12,6 +13,8 @@ export interface DetectSettings {
   longConn?: Partial<LongConnSettings>;
   scan?: Partial<ScanSettings>;
   dns?: Partial<DnsSettings>;
+  /** Threat intelligence to match against the dataset (retro-hunt over everything in it). */
+  intel?: IntelIndex;
 }
 
 export interface DetectResult {
@@ -33,5 +36,6 @@ export function runDetectors(ds: Dataset, settings: DetectSettings = {}): Detect
   time('scan', () => detectScans(ds, settings.scan));
   time('mining', () => detectMining(ds));
   time('dns', () => detectDns(ds, settings.dns));
+  if (settings.intel !== undefined) time('intel', () => matchDataset(settings.intel!, ds));
   return { findings: all.sort(rankFindings), timings };
 }

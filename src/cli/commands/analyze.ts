@@ -8,6 +8,7 @@ import { Progress } from '../progress.js';
 import { renderFindings } from '../render.js';
 import { allowFilePath, applyAllowList, correlate, loadAllowList, VERDICTS, verdictRank, type Verdict } from '../../correlate/index.js';
 import { renderIncidentsText, renderReport } from '../../report/index.js';
+import { loadCommandIntel } from '../../intel/cli-load.js';
 import { parsePositive } from './decode.js';
 import type { Severity } from '../../detect/finding.js';
 
@@ -30,27 +31,35 @@ and what the history shows about its endpoint (the domains behind an IP, who els
     .option('--findings', 'also list every finding with its reasons below the incidents')
     .option('--allow-file <path>', 'allow-list (default $C2HUNT_ALLOWLIST or ./c2hunt-allow.json, when it exists)')
     .option('--no-allow', 'ignore the allow-list')
+    .option('--intel <file>', 'also match this threat-intelligence feed file (any supported format; repeatable)', (v: string, p: string[]) => [...p, v], [] as string[])
+    .option('--intel-dir <dir>', 'feed directory (default $C2HUNT_INTEL_DIR or ~/.c2hunt/intel; see c2hunt intel)')
+    .option('--no-intel', 'do not use the feed directory')
     .addHelpText('after', `
 Examples:
   c2hunt analyze capture.pcap                     ingest into ./c2hunt.duckdb, analyse, print findings
   c2hunt analyze /opt/zeek/logs --db site.duckdb  Zeek logs instead of packets
   c2hunt analyze monday.pcapng tuesday.pcapng --internal 10.0.0.0/8,192.168.0.0/16
   c2hunt analyze capture.pcap --no-db             nothing written to disk
+  c2hunt analyze capture.pcap --intel feodo.csv --intel misp-event.json
   c2hunt analyze capture.pcap --json | jq '.findings[] | select(.detector == "beacon")'`)
     .action(async (captures: string[], o: {
       json?: boolean; internal: string; minSeverity: string; minVerdict: string; limit: number; db: string | false; findings?: boolean;
-      allowFile?: string; allow: boolean;
+      allowFile?: string; allow: boolean; intel: string[] | false; intelDir?: string;
     }) => {
       const min = SEVERITIES.indexOf(o.minSeverity as Severity);
       if (min < 0) throw new Error(`Cannot analyze: unknown severity '${o.minSeverity}' (use ${SEVERITIES.join(', ')})`);
       if (!(VERDICTS as readonly string[]).includes(o.minVerdict)) throw new Error(`Cannot analyze: unknown verdict '${o.minVerdict}' (use ${VERDICTS.join(', ')})`);
       const allowList = o.allow ? loadAllowList(allowFilePath(o.allowFile)) : { version: 1 as const, entries: [] };
       const internalNets = o.internal.split(',').map((s) => s.trim()).filter(Boolean);
+      // --no-intel makes commander set `intel` to false: then neither the directory nor files.
+      const intel = loadCommandIntel({ dir: o.intelDir, files: o.intel === false ? [] : o.intel, useDir: o.intel !== false });
+      for (const p of intel.problems) process.stderr.write(`c2hunt: intelligence: ${p}\n`);
+      const detect = intel.indicators > 0 ? { intel: intel.index } : {};
       const progress = new Progress('analyze', !o.json && process.stderr.isTTY === true);
       let r: AnalyzeResult;
       if (o.db === false) {
         r = await analyzeCaptures(captures, {
-          internalNets,
+          internalNets, detect,
           onFile: (s) => progress.setLabel(`decode ${s === '-' ? 'stdin' : basename(s)}`),
           onProgress: (d, t) => progress.update(d, t),
         });
@@ -59,7 +68,7 @@ Examples:
         const store = await openStore(o.db);
         try {
           r = await analyzePaths(store, captures, {
-            internalNets,
+            internalNets, detect,
             onProgress: (p) => { progress.setLabel(`${p.phase === 'hash' ? 'hash' : 'ingest'} ${basename(p.file)}`); progress.update(p.bytesDone, p.bytesTotal); },
           });
         } finally {
@@ -88,6 +97,7 @@ Examples:
           const pk = r.captures.reduce((n, s) => Math.max(n, s.packets), 0);
           process.stdout.write(`${captures.join(', ')}: ${pk.toLocaleString('en-US')} packets\n`);
         }
+        process.stdout.write(intel.indicators > 0 ? `threat intelligence: ${intel.sources.join(', ')}\n` : 'threat intelligence: none (add feeds with `c2hunt intel add`, or pass --intel FILE)\n');
         const minV = verdictRank(o.minVerdict as Verdict);
         const inc = incidents.filter((i) => verdictRank(i.verdict) >= minV);
         const count = (v: Verdict) => incidents.filter((i) => i.verdict === v).length;
