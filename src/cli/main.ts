@@ -34,7 +34,21 @@ export function buildProgram(): Command {
   registerLookback(program);
   registerAllow(program);
   registerIntel(program);
+  for (const cmd of [program, ...allCommands(program)]) cmd.description(reflow(cmd.description()));
   return program;
+}
+
+function allCommands(c: Command): Command[] {
+  return c.commands.flatMap((x) => [x, ...allCommands(x)]);
+}
+
+/**
+ * Descriptions are written as wrapped source text; join their soft line breaks so the help
+ * wraps them to the terminal's width. Blank lines, and lines that start with a space or a dash
+ * (lists, examples), keep their breaks.
+ */
+export function reflow(text: string): string {
+  return text.replace(/([^\n])\n(?=[^\s\n-])/g, '$1 ');
 }
 
 async function main(): Promise<void> {

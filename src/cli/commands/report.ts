@@ -29,9 +29,9 @@ export function registerReport(program: Command): void {
 detectors and threat intelligence), give each a verdict (confirmed, likely, suspicious,
 informational) with a narrative of its evidence, and write a report:
   md    Markdown, for tickets and e-mail
-  html  one self-contained file with charts (beacon timelines and interval histograms, scan
-        progress, long-connection spans) that opens offline
+  html  one self-contained file with charts that opens offline (beacon timelines and interval histograms, scan progress, long-connection spans)
   json  the documented document (incidents, findings, suppressed, rules)
+
 The allow-list (c2hunt allow) is applied first; what it suppressed is listed with its reason.`)
     .argument('<captures...>', "pcap/pcapng files (gzip or not), or '-' for standard input")
     .addOption(new Option('-f, --format <format>', 'report format (default: from --out\'s extension, else md)').choices([...REPORT_FORMATS]))
