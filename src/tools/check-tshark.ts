@@ -5,11 +5,13 @@
  * Compared, per capture and in total:
  *  - conversations: per unordered TCP/UDP 5-tuple, packets and IP bytes (tuples rather than
  *    connections, so timeouts and direction rules, which legitimately differ, do not count);
- *  - DNS: query names, and (query, A/AAAA answer) pairs, as multisets;
+ *  - DNS: distinct (conversation, query name) and (conversation, name, A/AAAA answer): c2hunt
+ *    folds retransmitted queries into one record, so packets are not the unit;
  *  - TLS: (client, server, server name) of each ClientHello with SNI;
  *  - HTTP: (host, uri) of each request.
- * Agreement = matched / max(count in tshark, count in c2hunt). Exit status 1 when any total is
- * below --min (default 0.99). `--json` prints the details; `--verbose` lists every difference.
+ * Agreement = the share of tshark's items that c2hunt has too; items only c2hunt has are counted
+ * and listed (--verbose), not hidden. Exit status 1 when any agreement is below --min (default
+ * 0.99). `--json` prints the details.
  */
 import { spawnSync } from 'node:child_process';
 import { basename } from 'node:path';
@@ -23,8 +25,8 @@ function add(m: Counter, k: string, n = 1): void {
   m.set(k, (m.get(k) ?? 0) + n);
 }
 
-/** matched / max(|a|, |b|) over multisets. */
-function agreement(a: Counter, b: Counter): { matched: number; total: number; onlyA: string[]; onlyB: string[] } {
+/** Multiset comparison: matched items, and the items only one side has. */
+function agreement(a: Counter, b: Counter): { matched: number; total: number; extra: number; onlyA: string[]; onlyB: string[] } {
   let matched = 0, ta = 0, tb = 0;
   const onlyA: string[] = [], onlyB: string[] = [];
   for (const [k, n] of a) {
@@ -37,31 +39,53 @@ function agreement(a: Counter, b: Counter): { matched: number; total: number; on
     tb += n;
     if ((a.get(k) ?? 0) < n) onlyB.push(`${k} x${n - (a.get(k) ?? 0)}`);
   }
-  return { matched, total: Math.max(ta, tb), onlyA, onlyB };
+  return { matched, total: ta, extra: tb - matched, onlyA, onlyB };
 }
 
 function tshark(file: string, filter: string, fields: string[]): string[][] {
   // tshark exits 2 on a capture that was cut short but still prints every packet before the cut.
-  const r = spawnSync('tshark', ['-n', '-r', file, '-Y', filter, '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=|',
+  const r = spawnSync('tshark', ['-n', '-r', file, '-Y', filter, '-T', 'fields', '-E', 'occurrence=a', '-E', `aggregator=${AGG}`,
     '-E', 'separator=/t', ...fields.flatMap((f) => ['-e', f])], { maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] });
   const out = r.stdout?.toString('utf8') ?? '';
   return out.split('\n').filter((l) => l.length > 0).map((l) => l.split('\t'));
 }
 
-const first = (v: string | undefined): string => (v ?? '').split('|')[0] ?? '';
+/** Separator of several values of one field (a control character: URIs hold '|' and ','). */
+const AGG = '\x1e';
+const first = (v: string | undefined): string => (v ?? '').split(AGG)[0] ?? '';
 const key5 = (a: string, ap: string | number, b: string, bp: string | number, proto: string): string => {
   const x = `${a}:${ap}`, y = `${b}:${bp}`;
   return x < y ? `${proto} ${x} ${y}` : `${proto} ${y} ${x}`;
 };
 /**
  * DNS names with bytes outside printable ASCII: c2hunt escapes them as \\DDD (presentation
- * format, always a safe string); tshark prints U+FFFD or the UTF-8 character. Both become '?'.
+ * format, always a safe string); tshark decodes the bytes as UTF-8 (U+FFFD for invalid ones).
+ * Both are brought to the same form: our escapes back to bytes, decoded as UTF-8 the same way,
+ * then every non-ASCII character as '?'.
  */
-const dnsName = (n: string): string => n.toLowerCase().replace(/\\(\d{3})/g, (m, d: string) => (Number(d) >= 128 ? '?' : m)).replace(/[^\x00-\x7f]/g, '?');
+const UTF8 = new TextDecoder('utf-8');
+function dnsName(n: string): string {
+  if (n.includes('\\')) {
+    const bytes: number[] = [];
+    for (let i = 0; i < n.length; i++) {
+      const c = n[i]!;
+      if (c === '\\' && /^\d{3}$/.test(n.slice(i + 1, i + 4))) { bytes.push(Number(n.slice(i + 1, i + 4))); i += 3; }
+      else if (c === '\\' && i + 1 < n.length) { bytes.push(n.charCodeAt(i + 1) & 255); i += 1; }
+      else bytes.push(n.charCodeAt(i) & 255);
+    }
+    n = UTF8.decode(Uint8Array.from(bytes));
+  }
+  return n.toLowerCase().replace(/[^\x00-\x7f]/g, '?');
+}
 /** tshark prints IPv6 in its own canonical form; ours is RFC 5952 too, lower case. */
 const norm = (ip: string): string => ip.toLowerCase();
 
-interface Aspect { matched: number; total: number; onlyTshark: string[]; onlyC2hunt: string[] }
+/**
+ * `total`: items tshark saw; `matched`: of those, the ones c2hunt saw too (agreement = matched /
+ * total); `extra`: items only c2hunt saw (DNS, TLS or HTTP on ports tshark does not dissect:
+ * c2hunt identifies protocols by content). Extras are listed with --verbose, not hidden.
+ */
+interface Aspect { matched: number; total: number; extra: number; onlyTshark: string[]; onlyC2hunt: string[] }
 type Aspects = Record<'conv_packets' | 'conv_bytes' | 'dns_queries' | 'dns_answers' | 'tls_sni' | 'http', Aspect>;
 
 async function compare(file: string): Promise<Aspects> {
@@ -74,12 +98,13 @@ async function compare(file: string): Promise<Aspects> {
     add(ours.pk, k, c.orig_pkts + c.resp_pkts);
     add(ours.by, k, c.orig_ip_bytes + c.resp_ip_bytes);
   }
-  // DNS records pair a query with its response; count the names of queries and of responses as
-  // tshark sees packets: one entry per message.
+  // DNS: c2hunt pairs a query with its response and folds retransmissions into one record, so the
+  // unit compared is distinct (conversation, name) and (conversation, name, address), not packets.
   for (const d of sink.records.dns) {
     if (d.query === '') continue;
-    add(ours.q, dnsName(d.query), d.rcode !== undefined ? 2 : 1);
-    for (const a of d.answers) if (/^[0-9.]+$|:/.test(a)) add(ours.ans, `${d.query.toLowerCase()} ${norm(a)}`);
+    const conv = key5(d.orig_h, d.orig_p, d.resp_h, d.resp_p, d.proto);
+    ours.q.set(`${conv} ${dnsName(d.query)}`, 1);
+    for (const a of d.answers) if (/^\d{1,3}(\.\d{1,3}){3}$|^[0-9a-f:]*:[0-9a-f:.]*$/i.test(a)) ours.ans.set(`${conv} ${d.query.toLowerCase()} ${norm(a)}`, 1);
   }
   for (const t of sink.records.tls) if (t.server_name) add(ours.sni, `${t.orig_h} ${t.resp_h} ${t.server_name}`);
   for (const h of sink.records.http) if (h.method !== undefined) add(ours.http, `${h.host ?? ''} ${h.uri ?? ''}`);
@@ -99,20 +124,23 @@ async function compare(file: string): Promise<Aspects> {
     add(th.by, k, v4 ? Number(len4) : 40 + Number(plen6));
   }
   // mDNS and LLMNR are DNS messages too (tshark names them apart); NetBIOS name service is not DNS.
-  for (const r of tshark(file, '(dns || mdns || llmnr) && !_ws.malformed', ['dns.qry.name', 'dns.flags.response', 'dns.count.answers', 'dns.resp.type', 'dns.a', 'dns.aaaa'])) {
-    const names = (r[0] ?? '').split('|');
+  for (const r of tshark(file, '(dns || mdns || llmnr) && !_ws.malformed', ['dns.qry.name', 'dns.flags.response', 'dns.count.answers', 'dns.resp.type', 'dns.a', 'dns.aaaa',
+    'ip.src', 'ipv6.src', 'ip.dst', 'ipv6.dst', 'udp.srcport', 'tcp.srcport', 'udp.dstport', 'tcp.dstport'])) {
+    const names = (r[0] ?? '').split(AGG);
     const q = names[0] ?? '';
     if (q === '' || q === '<Root>') continue;
-    add(th.q, dnsName(q));
+    const tcp = first(r[11]) !== '';
+    const conv = key5(norm(first(r[6]) || first(r[7])), tcp ? first(r[11]) : first(r[10]), norm(first(r[8]) || first(r[9])), tcp ? first(r[13]) : first(r[12]), tcp ? 'tcp' : 'udp');
+    th.q.set(`${conv} ${dnsName(q)}`, 1);
     if (r[1] === '1' || r[1] === 'True') {
       // dns.a / dns.aaaa list the addresses of every section in order: keep the answer section's.
       const nAns = Number(r[2] ?? 0);
-      const types = (r[3] ?? '').split('|');
-      const as = (r[4] ?? '').split('|').filter(Boolean), aaaas = (r[5] ?? '').split('|').filter(Boolean);
+      const types = (r[3] ?? '').split(AGG);
+      const as = (r[4] ?? '').split(AGG).filter(Boolean), aaaas = (r[5] ?? '').split(AGG).filter(Boolean);
       let ia = 0, i6 = 0;
       for (let i = 0; i < types.length; i++) {
         const v = types[i] === '1' ? as[ia++] : types[i] === '28' ? aaaas[i6++] : undefined;
-        if (v !== undefined && i < nAns) add(th.ans, `${q.toLowerCase()} ${norm(v)}`);
+        if (v !== undefined && i < nAns) th.ans.set(`${conv} ${q.toLowerCase()} ${norm(v)}`, 1);
       }
     }
   }
@@ -120,12 +148,12 @@ async function compare(file: string): Promise<Aspects> {
     add(th.sni, `${norm(first(r[0]) || first(r[1]))} ${norm(first(r[2]) || first(r[3]))} ${first(r[4])}`);
   }
   for (const r of tshark(file, 'http.request', ['http.host', 'http.request.uri'])) {
-    const hosts = (r[0] ?? '').split('|'), uris = (r[1] ?? '').split('|');
+    const hosts = (r[0] ?? '').split(AGG), uris = (r[1] ?? '').split(AGG);
     for (let i = 0; i < uris.length; i++) add(th.http, `${hosts[i] ?? ''} ${uris[i] ?? ''}`);
   }
   const mk = (a: Counter, b: Counter): Aspect => {
     const r = agreement(a, b);
-    return { matched: r.matched, total: r.total, onlyTshark: r.onlyA, onlyC2hunt: r.onlyB };
+    return { matched: r.matched, total: r.total, extra: r.extra, onlyTshark: r.onlyA, onlyC2hunt: r.onlyB };
   };
   return {
     conv_packets: mk(th.pk, ours.pk), conv_bytes: mk(th.by, ours.by),
@@ -150,15 +178,16 @@ async function main(): Promise<void> {
     process.stderr.write(`check:tshark: no captures found under ${DATA_DIR}; set C2HUNT_DATA\n`);
     process.exit(0);
   }
-  const totals: Record<string, { matched: number; total: number }> = {};
+  const totals: Record<string, { matched: number; total: number; extra: number }> = {};
   const perFile: Record<string, Aspects> = {};
   for (const f of files) {
     const r = await compare(f);
     perFile[f] = r;
     for (const [k, v] of Object.entries(r)) {
-      const t = (totals[k] ??= { matched: 0, total: 0 });
+      const t = (totals[k] ??= { matched: 0, total: 0, extra: 0 });
       t.matched += v.matched;
       t.total += v.total;
+      t.extra += v.extra;
     }
     if (!json) {
       const cells = Object.entries(r).map(([k, v]) => `${k} ${v.total ? ((100 * v.matched) / v.total).toFixed(1) : '-'}%`);
@@ -180,9 +209,9 @@ async function main(): Promise<void> {
   if (json) process.stdout.write(JSON.stringify({ files: files.length, min, totals: summary, perFile }, null, 2) + '\n');
   else {
     process.stdout.write(`\n${files.length} captures; agreement with tshark (minimum ${min * 100}%):\n`);
-    for (const [k, v] of Object.entries(summary)) process.stdout.write(`  ${k.padEnd(14)} ${(v.agreement * 100).toFixed(2)}%  (${v.matched}/${v.total})\n`);
+    for (const [k, v] of Object.entries(summary)) process.stdout.write(`  ${k.padEnd(14)} ${(v.agreement * 100).toFixed(2)}%  (${v.matched}/${v.total} of tshark's; ${v.extra} more seen by c2hunt only)\n`);
   }
-  process.exit(ok ? 0 : 1);
+  process.exitCode = ok ? 0 : 1;
 }
 
 await main();
