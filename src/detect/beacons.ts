@@ -53,6 +53,21 @@ export const BENIGN_PERIODIC: readonly { suffix: string; what: string }[] = [
   { suffix: 'push.apple.com', what: 'Apple push notifications' }, { suffix: 'mtalk.google.com', what: 'Google push notifications' },
 ];
 
+/**
+ * Protocols that are periodic by design wherever they run, known by transport and port: time
+ * synchronisation polls its server every 64 to 1024 s (NTP, udp/123), SNMP pollers and DHCP
+ * renewals. A C&C on these ports still shows its score, lowered, with this reason.
+ */
+export const BENIGN_PERIODIC_PORTS: readonly { proto: string; port: number; what: string }[] = [
+  { proto: 'udp', port: 123, what: 'NTP time synchronisation' },
+  { proto: 'udp', port: 161, what: 'SNMP polling' },
+  { proto: 'udp', port: 67, what: 'DHCP lease renewal' },
+];
+
+export function benignPort(proto: string, port: number): string | undefined {
+  return BENIGN_PERIODIC_PORTS.find((b) => b.proto === proto && b.port === port)?.what;
+}
+
 export function benignService(fqdn: string | undefined): string | undefined {
   if (fqdn === undefined) return undefined;
   for (const b of BENIGN_PERIODIC) if (fqdn === b.suffix || fqdn.endsWith('.' + b.suffix)) return b.what;
@@ -137,11 +152,12 @@ export function detectBeacons(ds: Dataset, settings: Partial<BeaconDetectorSetti
       reasons.push(`${(prevalence * 100).toFixed(0)}% of internal hosts talk to ${dstKey}: common destination, score x${s.prevalenceFactor}`);
     }
     const fq = g.fqdn ?? ds.nameOfConn({ uid: g.conns[0]!.uid, orig_h: g.src, resp_h: g.conns[0]!.resp_h } as ConnRecord);
-    const benign = benignService(fq);
+    const c0 = g.conns[0]!;
+    const benign = benignService(fq) ?? benignPort(c0.proto, c0.resp_p);
     if (benign !== undefined) {
       score *= s.benignFactor;
       modifiers['benign_catalogue'] = benign;
-      reasons.push(`${fq} is a known benign periodic service (${benign}): score x${s.benignFactor}`);
+      reasons.push(`${fq ?? `${c0.resp_h}:${c0.resp_p}/${c0.proto}`} is a known benign periodic service (${benign}): score x${s.benignFactor}`);
     }
     if (score < s.minScore) return;
     if (g.kind !== 'ip_port') for (const c of g.conns) covered.add(c.uid);
