@@ -5,6 +5,18 @@ import {
   type FeedManifest, type ParseResult,
 } from '../../intel/index.js';
 import { table } from '../table.js';
+import { retroHunt, type RetroHuntResult } from '../../intel/retro-hunt.js';
+import { DEFAULT_DB_PATH } from '../../store/index.js';
+
+const DB_HELP = `store to retro-hunt in: the new indicators are matched against all its history (default ${DEFAULT_DB_PATH}, when it exists)`;
+
+function printHunt(h: RetroHuntResult | undefined, feed: string): void {
+  if (h === undefined) return;
+  const span = h.first !== undefined ? ` from ${new Date(h.first * 1000).toISOString()} to ${new Date(h.last! * 1000).toISOString()}` : '';
+  process.stdout.write(`retro-hunt in ${h.db} (${h.connections.toLocaleString('en-US')} connections${span}): ${h.findings.length} hit(s) of ${feed}\n`);
+  for (const f of h.findings.slice(0, 20)) process.stdout.write(`  ${f.severity.padEnd(8)} ${f.title}\n`);
+  if (h.findings.length > 20) process.stdout.write(`  ... and ${h.findings.length - 20} more (c2hunt lookback host IP shows them)\n`);
+}
 
 interface DirOpts { intelDir?: string; json?: boolean }
 
@@ -75,18 +87,22 @@ Examples:
     .option('--replace', 'replace a feed of the same name')
     .option('--timeout <seconds>', 'download time limit', parseSeconds, FETCH_TIMEOUT_MS / 1000)
     .option('--intel-dir <dir>', DIR_HELP)
+    .option('--db <file>', DB_HELP, DEFAULT_DB_PATH)
+    .option('--no-hunt', 'do not retro-hunt in the store')
     .option('--json', 'print the manifest as JSON')
-    .action(async (source: string, o: DirOpts & { name: string; format?: string; confidence?: number; replace?: boolean; timeout: number }) => {
+    .action(async (source: string, o: DirOpts & { name: string; format?: string; confidence?: number; replace?: boolean; timeout: number; db: string; hunt: boolean }) => {
       const dir = new IntelDirectory(resolveIntelDir(o.intelDir));
       const r = await dir.add(source, {
         name: o.name, timeoutMs: o.timeout * 1000,
         ...(o.format !== undefined ? { format: o.format } : {}), ...(o.confidence !== undefined ? { confidence: o.confidence } : {}),
         ...(o.replace ? { replace: true } : {}),
       });
-      if (o.json) { process.stdout.write(JSON.stringify(manifestJson(r.manifest), null, 2) + '\n'); return; }
+      const hunt = o.hunt ? await retroHunt(o.db, r.result.indicators) : undefined;
+      if (o.json) { process.stdout.write(JSON.stringify({ ...manifestJson(r.manifest), retro_hunt: hunt ?? null }, null, 2) + '\n'); return; }
       const m = r.manifest;
       process.stdout.write(`${r.previous ? 'replaced' : 'added'} feed ${m.name} (${m.format}) from ${m.source}: ${m.indicators.toLocaleString('en-US')} indicators (${fmtCounts(m.counts)})\n`);
       for (const l of parseNotes(r.result)) process.stdout.write(`${l}\n`);
+      printHunt(hunt, m.name);
     });
 
   intel.command('list')
@@ -128,8 +144,10 @@ printed and recorded, and the exit status is 2.`)
     .argument('[names...]', 'feeds to update (default: all)')
     .option('--timeout <seconds>', 'download time limit per feed', parseSeconds, FETCH_TIMEOUT_MS / 1000)
     .option('--intel-dir <dir>', DIR_HELP)
+    .option('--db <file>', DB_HELP, DEFAULT_DB_PATH)
+    .option('--no-hunt', 'do not retro-hunt in the store')
     .option('--json', 'print the outcomes as JSON')
-    .action(async (names: string[], o: DirOpts & { timeout: number }) => {
+    .action(async (names: string[], o: DirOpts & { timeout: number; db: string; hunt: boolean }) => {
       const dir = new IntelDirectory(resolveIntelDir(o.intelDir));
       const outcomes = await dir.update(names, { timeoutMs: o.timeout * 1000 });
       if (o.json) {
@@ -147,7 +165,10 @@ printed and recorded, and the exit status is 2.`)
           process.stdout.write(u.changed
             ? `${u.name}: updated, ${u.manifest.indicators.toLocaleString('en-US')} indicators (${d >= 0 ? '+' : ''}${d.toLocaleString('en-US')}; ${fmtCounts(u.manifest.counts)})\n`
             : `${u.name}: unchanged, ${u.manifest.indicators.toLocaleString('en-US')} indicators\n`);
-          if (u.changed) for (const l of parseNotes(u.result)) process.stdout.write(`  ${l}\n`);
+          if (u.changed) {
+            for (const l of parseNotes(u.result)) process.stdout.write(`  ${l}\n`);
+            if (o.hunt) printHunt(await retroHunt(o.db, u.result.indicators), u.name);
+          }
         } else {
           process.stderr.write(`c2hunt: ${u.error.message}; the version of ${fmtWhen(u.kept.updated)} (${u.kept.indicators.toLocaleString('en-US')} indicators) stays in force\n`);
           process.exitCode = 2;
