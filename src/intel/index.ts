@@ -11,6 +11,8 @@ export { Sniff, type FeedFormat, type FormatName, type ParseResult, type ParseCo
 export { IntelIndex, IntelHandle, type Entry, type IndexedFeed } from './intel-index.js';
 export { matchRecord, NO_MATCHES, type Match, type MatchField, type MatchHow } from './match.js';
 export { matchDataset, INTEL_MATCH_DEFAULTS, type IntelMatchSettings } from './match-dataset.js';
+export { IntelAggregator, type PdnsView } from './intel-findings.js';
+export { IngestIntelMatcher, type IngestIntelOptions, type IngestIntelSummary } from './ingest-match.js';
 export {
   IntelDirectory, DEFAULT_INTEL_DIR, resolveIntelDir, FEED_NAME_RE, parseForFeed,
   type FeedManifest, type AddOptions, type FeedOutcome, type UpdateOutcome, type LoadedIntel, type FeedReadOptions,

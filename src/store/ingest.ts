@@ -16,8 +16,8 @@ import { open } from 'node:fs/promises';
 import { gunzipSync, constants as zc } from 'node:zlib';
 import { decodeCapture } from '../sensor/decode-file.js';
 import { CertIndex, LogFormatError, listLogFiles, readLogFile, type BadLine } from '../formats/index.js';
-import { RECORD_KINDS } from '../records/schema.js';
-import { emptyCounts, type IngestBatch, type RecordCounts, type RetentionResult, type Store } from './store.js';
+import { RECORD_KINDS, type RecordSink } from '../records/schema.js';
+import { emptyCounts, type IngestBatch, type IngestEntry, type RecordCounts, type RetentionResult, type Store } from './store.js';
 
 /** Bytes read per chunk when hashing. */
 export const HASH_CHUNK_BYTES = 4 * 1024 * 1024;
@@ -49,7 +49,7 @@ export interface IngestFileResult {
   /** Lines that could not be read (logs), and the first of them with their line numbers. */
   bad_lines: number;
   bad_line_samples: BadLine[];
-  /** Set when a capture was damaged: the records before the damage were kept. */
+  /** Set when a capture was damaged (the records before the damage were kept), or when the tap failed after the commit. */
   warning?: string;
   seconds: number;
 }
@@ -83,9 +83,24 @@ export interface IngestProgress {
   records: number;
 }
 
+/**
+ * Sees the records of every file as they are ingested, and each file's outcome (the ingest-time
+ * intelligence matcher). Files skipped as already ingested are not shown to it.
+ */
+export interface IngestTap {
+  /** The sink the file's reader writes to; it must pass every record on to `batch`. */
+  begin(batch: IngestBatch, path: string): RecordSink;
+  /** After the file's commit (its records are visible in the store). A rejection becomes the file's warning. */
+  committed(entry: IngestEntry): Promise<void>;
+  /** The file failed: its records were discarded. */
+  aborted(): void;
+}
+
 /** Options of {@link ingestPaths}. */
 export interface IngestOptions {
   onProgress?: (p: IngestProgress) => void;
+  /** Given every record of every file ingested (see IngestTap). */
+  tap?: IngestTap;
   /** After ingesting, delete raw records older than the newest minus this many seconds. */
   retainSeconds?: number;
 }
@@ -207,18 +222,20 @@ export async function ingestPaths(store: Store, paths: readonly string[], opts: 
         continue;
       }
       const batch = (open = await store.beginIngest({ sha256, path, bytes: size, format: capture ?? 'log' }));
+      const sink: RecordSink = opts.tap !== undefined ? opts.tap.begin(batch, path) : batch;
+      let entry: IngestEntry | undefined;
       try {
         if (capture !== undefined) {
-          const s = await decodeCapture(path, batch, { onProgress: (done) => report('read', Math.min(done, size)) });
-          const entry = await batch.commit({ format: s.format });
+          const s = await decodeCapture(path, sink, { onProgress: (done) => report('read', Math.min(done, size)) });
+          entry = await batch.commit({ format: s.format });
           const r = result(path, 'ingested', start, { sha256, bytes: size, format: entry.format, ingest_id: entry.id, records: entry.records });
           if (s.error) r.warning = `capture damaged at byte ${s.error.offset}: ${s.error.message} (code ${s.error.code}); records before it were kept`;
           out.push(r);
         } else {
-          const lr = await readLogFile(path, batch, { certs, onProgress: (done) => report('read', done) });
+          const lr = await readLogFile(path, sink, { certs, onProgress: (done) => report('read', done) });
           const format = lr.logPath !== undefined ? `${lr.format}:${lr.logPath}` : lr.format;
           const dedupe = lr.logPath !== undefined && /^(open_)?(ssl|http)$/.test(lr.logPath) ? (['tls', 'http'] as const) : undefined;
-          const entry = await batch.commit({ format, bad_lines: lr.badLineCount, ...(dedupe ? { dedupe } : {}) });
+          entry = await batch.commit({ format, bad_lines: lr.badLineCount, ...(dedupe ? { dedupe } : {}) });
           out.push(result(path, 'ingested', start, {
             sha256, bytes: size, format, ingest_id: entry.id, records: entry.records,
             bad_lines: lr.badLineCount, bad_line_samples: lr.badLines.slice(0, BAD_LINES_LISTED),
@@ -227,9 +244,16 @@ export async function ingestPaths(store: Store, paths: readonly string[], opts: 
         recordsBefore += RECORD_KINDS.reduce((n, k) => n + batch.counts[k], 0);
       } catch (e) {
         await batch.abort().catch(() => undefined);
+        opts.tap?.aborted();
         throw e;
       } finally {
         open = undefined;
+      }
+      if (opts.tap !== undefined && entry !== undefined) {
+        const r = out[out.length - 1]!;
+        await opts.tap.committed(entry).catch((e: unknown) => {
+          r.warning = `${r.warning !== undefined ? `${r.warning}; ` : ''}after the commit: ${messageOf(e)}`;
+        });
       }
       bytesBefore += size;
     } catch (e) {
