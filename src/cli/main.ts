@@ -13,6 +13,9 @@ import { registerLookback } from './commands/lookback.js';
 import { registerReport } from './commands/report.js';
 import { registerAllow } from './commands/allow.js';
 import { registerIntel } from './commands/intel.js';
+import { registerDetect } from './commands/detect.js';
+import { registerFindings } from './commands/findings.js';
+import { registerConfig } from './commands/config.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -32,6 +35,9 @@ export function buildProgram(): Command {
   registerSimulate(program);
   registerIngest(program);
   registerLookback(program);
+  registerDetect(program);
+  registerFindings(program);
+  registerConfig(program);
   registerAllow(program);
   registerIntel(program);
   for (const cmd of [program, ...allCommands(program)]) cmd.description(reflow(cmd.description()));

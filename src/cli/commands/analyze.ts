@@ -11,6 +11,8 @@ import { renderIncidentsText, renderReport } from '../../report/index.js';
 import { loadCommandIntel } from '../../intel/cli-load.js';
 import { parsePositive } from './decode.js';
 import type { Severity } from '../../detect/finding.js';
+import { detectSettingsOf, loadConfig } from '../../config/index.js';
+import { CONFIG_OPTION_HELP } from './config.js';
 
 const SEVERITIES: Severity[] = ['info', 'low', 'medium', 'high', 'critical'];
 
@@ -24,7 +26,7 @@ and what the history shows about its endpoint (the domains behind an IP, who els
     .option('--db <file>', 'store (DuckDB file): records are ingested there and the analysis covers all it holds', DEFAULT_DB_PATH)
     .option('--no-db', 'analyse captures in memory only, keep nothing')
     .option('--json', 'print the findings as JSON')
-    .option('--internal <cidrs>', 'internal networks, comma-separated', DEFAULT_INTERNAL_NETS.join(','))
+    .option('--internal <cidrs>', `internal networks, comma-separated (default: the config's internalNets, else ${DEFAULT_INTERNAL_NETS.join(',')})`)
     .option('--min-severity <level>', `lowest severity shown: ${SEVERITIES.join(', ')}`, 'low')
     .option('--limit <n>', 'most incidents printed (table only)', parsePositive, 20)
     .option('--min-verdict <verdict>', `lowest incident verdict shown: ${VERDICTS.join(', ')}`, 'suspicious')
@@ -34,6 +36,7 @@ and what the history shows about its endpoint (the domains behind an IP, who els
     .option('--intel <file>', 'also match this threat-intelligence feed file (any supported format; repeatable)', (v: string, p: string[]) => [...p, v], [] as string[])
     .option('--intel-dir <dir>', 'feed directory (default $C2HUNT_INTEL_DIR or ~/.c2hunt/intel; see c2hunt intel)')
     .option('--no-intel', 'do not use the feed directory')
+    .option('--config <file>', CONFIG_OPTION_HELP)
     .addHelpText('after', `
 Examples:
   c2hunt analyze capture.pcap                     ingest into ./c2hunt.duckdb, analyse, print findings
@@ -43,18 +46,19 @@ Examples:
   c2hunt analyze capture.pcap --intel feodo.csv --intel misp-event.json
   c2hunt analyze capture.pcap --json | jq '.findings[] | select(.detector == "beacon")'`)
     .action(async (captures: string[], o: {
-      json?: boolean; internal: string; minSeverity: string; minVerdict: string; limit: number; db: string | false; findings?: boolean;
-      allowFile?: string; allow: boolean; intel: string[] | false; intelDir?: string;
+      json?: boolean; internal?: string; minSeverity: string; minVerdict: string; limit: number; db: string | false; findings?: boolean;
+      allowFile?: string; allow: boolean; intel: string[] | false; intelDir?: string; config?: string;
     }) => {
       const min = SEVERITIES.indexOf(o.minSeverity as Severity);
       if (min < 0) throw new Error(`Cannot analyze: unknown severity '${o.minSeverity}' (use ${SEVERITIES.join(', ')})`);
       if (!(VERDICTS as readonly string[]).includes(o.minVerdict)) throw new Error(`Cannot analyze: unknown verdict '${o.minVerdict}' (use ${VERDICTS.join(', ')})`);
       const allowList = o.allow ? loadAllowList(allowFilePath(o.allowFile)) : { version: 1 as const, entries: [] };
-      const internalNets = o.internal.split(',').map((s) => s.trim()).filter(Boolean);
       // --no-intel makes commander set `intel` to false: then neither the directory nor files.
       const intel = loadCommandIntel({ dir: o.intelDir, files: o.intel === false ? [] : o.intel, useDir: o.intel !== false });
       for (const p of intel.problems) process.stderr.write(`c2hunt: intelligence: ${p}\n`);
-      const detect = intel.indicators > 0 ? { intel: intel.index } : {};
+      const config = loadConfig(o.config);
+      const internalNets = o.internal !== undefined ? o.internal.split(',').map((s) => s.trim()).filter(Boolean) : config.settings.internalNets;
+      const detect = { ...detectSettingsOf(config.settings), ...(intel.indicators > 0 ? { intel: intel.index } : {}) };
       const progress = new Progress('analyze', !o.json && process.stderr.isTTY === true);
       let r: AnalyzeResult;
       if (o.db === false) {
