@@ -58,6 +58,11 @@ export function reflow(text: string): string {
 }
 
 async function main(): Promise<void> {
+  // `c2hunt ... | head`: a reader that goes away is not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   const program = buildProgram();
   program.exitOverride();
   try {

@@ -186,19 +186,13 @@ function deepFreeze<T>(v: T): T {
   return v;
 }
 
-/**
- * The settings `runDetectors` takes (without `intel`, which commands add). `beaconScore` is not
- * among them yet: see {@link BEACON_SCORE_APPLIED}.
- */
+/** The settings `runDetectors` takes (without `intel`, which commands add). */
 export function detectSettingsOf(cfg: C2huntConfig): DetectSettings {
-  return { beacon: cfg.beacon, longConn: cfg.longConn, scan: cfg.scan, dns: cfg.dns };
+  return { beacon: cfg.beacon, beaconScore: cfg.beaconScore, longConn: cfg.longConn, scan: cfg.scan, dns: cfg.dns };
 }
 
-/**
- * Whether `beaconScore` reaches the scorer. False today: `detectBeacons` calls `scoreBeacon`
- * without settings, so these values are validated and shown but not used by detection.
- */
-export const BEACON_SCORE_APPLIED = false;
+/** Whether `beaconScore` reaches the scorer (it does: runDetectors passes it to scoreBeacon). */
+export const BEACON_SCORE_APPLIED = true;
 
 /** One row of `c2hunt config`: a setting's effective value and where it came from. */
 export interface EffectiveRow extends SettingRow {

@@ -6,7 +6,7 @@
  * services) and report what stays above the threshold.
  */
 import type { ConnRecord } from '../records/schema.js';
-import { scoreBeacon, type BeaconScore } from './beacon/index.js';
+import { scoreBeacon, type BeaconScore, type BeaconSettings } from './beacon/index.js';
 import type { Dataset } from './dataset.js';
 import { SAMPLE_UIDS, findingId, fmtDuration, severityOf, type Finding } from './finding.js';
 
@@ -86,7 +86,8 @@ function connEvent(c: ConnRecord): Event {
   return { ts: c.ts, uid: c.uid, resp_h: c.resp_h, resp_p: c.resp_p, proto: c.proto, bytes: c.orig_bytes + c.resp_bytes, failed: FAILED.has(c.conn_state) };
 }
 
-export function detectBeacons(ds: Dataset, settings: Partial<BeaconDetectorSettings> = {}): Finding[] {
+/** `scoring`: the scorer's own tunables (src/detect/beacon/settings.ts), from the config's `beaconScore`. */
+export function detectBeacons(ds: Dataset, settings: Partial<BeaconDetectorSettings> = {}, scoring?: Partial<BeaconSettings>): Finding[] {
   const s = { ...BEACON_DEFAULTS, ...settings };
   // HTTP requests are beats even when a bot keeps one connection alive (Caldera's sandcat does).
   const byHttp = new Map<string, Group>();
@@ -139,7 +140,7 @@ export function detectBeacons(ds: Dataset, settings: Partial<BeaconDetectorSetti
       bytes: g.conns.map((c) => c.bytes),
       failed: g.conns.map((c) => c.failed),
       window: { start: ds.start, end: ds.end },
-    });
+    }, scoring);
     if (r.verdict === 'none') return;
     const dstKey = g.fqdn ?? g.conns[0]!.resp_h;
     const prevalence = Math.max(1, ds.talkersOf(dstKey).size) / nHosts;

@@ -1,6 +1,7 @@
 /** Run every detector over a dataset and rank the findings. */
 import type { Dataset } from './dataset.js';
 import { detectBeacons, type BeaconDetectorSettings } from './beacons.js';
+import type { BeaconSettings } from './beacon/index.js';
 import { detectLongConnections, type LongConnSettings } from './long-conn.js';
 import { detectMining } from './mining.js';
 import { detectScans, type ScanSettings } from './scan.js';
@@ -10,6 +11,8 @@ import { rankFindings, type Finding } from './finding.js';
 
 export interface DetectSettings {
   beacon?: Partial<BeaconDetectorSettings>;
+  /** The beacon scorer's tunables (periods, bursts, permutations ...). */
+  beaconScore?: Partial<BeaconSettings>;
   longConn?: Partial<LongConnSettings>;
   scan?: Partial<ScanSettings>;
   dns?: Partial<DnsSettings>;
@@ -31,7 +34,7 @@ export function runDetectors(ds: Dataset, settings: DetectSettings = {}): Detect
     all.push(...fn());
     timings[name] = (performance.now() - t0) / 1000;
   };
-  time('beacon', () => detectBeacons(ds, settings.beacon));
+  time('beacon', () => detectBeacons(ds, settings.beacon, settings.beaconScore));
   time('long_conn', () => detectLongConnections(ds, settings.longConn));
   time('scan', () => detectScans(ds, settings.scan));
   time('mining', () => detectMining(ds));
