@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Sensor } from './sensor.js';
+import { Sensor, type PacketRouter } from './sensor.js';
 import { MemorySink } from '../records/writers.js';
 import { communityId } from './flow/community-id.js';
 import { ethernet, ipPacket, tcpConversation, tcpFrame, udpFrame, type TcpSpec } from './testing/frames.js';
+import { DEFAULT_ANALYZERS } from './apps/registry.js';
 
 const RUNS = Number(process.env.C2HUNT_FUZZ_RUNS ?? 300);
 type Frame = { ts: number; data: Uint8Array };
@@ -206,4 +207,72 @@ test('fuzz: random and mutated frames never throw and every packet is accounted 
       assert.equal(s.stats.packets, frames.length);
       assert.equal(s.activeFlows, 0);
     }), { numRuns: RUNS });
+});
+
+test('fuzz: shards fed the same mutated frames together emit what one sensor emits', () => {
+  const seeds: Frame[] = [
+    ...tcpConversation('10.0.0.1', '10.9.9.9', 40001, 443, 0, 'hello', 'world'),
+    ...tcpConversation('2001:db8::1', '2001:db8::2', 40002, 80, 1, 'GET / HTTP/1.1\r\n\r\n', 'HTTP/1.1 200 OK\r\n\r\n'),
+    { ts: 2, data: udpFrame('10.0.0.1', '8.8.8.8', 5555, 53, 'q') },
+    { ts: 2.1, data: ethernet(ipPacket('10.0.0.1', '10.0.0.2', 17, new Uint8Array(16).fill(1), { id: 9, more: true }), [10, 20]) },
+    { ts: 2.2, data: ethernet(ipPacket('10.0.0.1', '10.0.0.2', 17, new Uint8Array(16).fill(2), { id: 9, fragOffset: 16 }), [10, 20]) },
+    { ts: 2.3, data: udpFrame('10.0.0.1', '10.0.0.2', 4789, 4789, new Uint8Array(40).fill(8)) },
+  ];
+  const canon = (sinks: MemorySink[]) => sinks.flatMap((s) => [...s.records.conn, ...s.records.http, ...s.records.dns, ...s.records.tls, ...s.records.weird])
+    .map((r) => JSON.stringify(r, Object.keys(r).sort())).sort();
+  fc.assert(fc.property(
+    // Positions: anywhere, or the header bytes that decide how a frame decodes (Ethernet type,
+    // VLAN, IPv4 version/length/fragment/protocol, IPv6 lengths, TCP data offset, UDP length).
+    fc.array(fc.tuple(fc.nat(seeds.length - 1), fc.oneof(fc.nat(80), fc.constantFrom(12, 13, 14, 16, 17, 18, 19, 20, 21, 23, 36, 38, 39, 46, 54, 66)),
+      fc.integer({ min: 0, max: 255 }), fc.boolean()), { maxLength: 40 }),
+    fc.integer({ min: 2, max: 3 }),
+    fc.double({ min: 0.1, max: 3, noNaN: true }),
+    (edits, count, w0) => {
+      const frames = seeds.map((f) => ({ ts: f.ts, data: f.data.slice() }));
+      for (const [i, pos, v, dup] of edits) {
+        const d = frames[i]!.data;
+        d[pos % d.length] = v;
+        if (dup) frames.push({ ts: frames[i]!.ts + 0.001, data: d.slice() });
+      }
+      const feed = (s: Sensor) => { for (const f of frames) s.packet(f.data, 0, f.data.length, f.data.length, f.ts, 1); s.flush(); };
+      const one = new MemorySink();
+      const single = new Sensor(one, { analyzers: DEFAULT_ANALYZERS });
+      feed(single);
+      const sinks = Array.from({ length: count }, () => new MemorySink());
+      const weights = [w0, ...new Array<number>(count - 1).fill(1)];
+      const shards = sinks.map((k, index) => new Sensor(k, { analyzers: DEFAULT_ANALYZERS, shard: { index, count, weights } }));
+      shards.forEach(feed);
+      assert.deepEqual(canon(sinks), canon([one]));
+      // Routed: shard 0 reads every frame and hands the others theirs, with its clock and sweeps.
+      const rsinks = Array.from({ length: count }, () => new MemorySink());
+      const others = rsinks.slice(1).map((k, i) => new Sensor(k, { analyzers: DEFAULT_ANALYZERS, shard: { index: i + 1, count, weights } }));
+      const router: PacketRouter = {
+        packet: (owner, buf, off, caplen, origlen, ts, linktype, index, now, fragKnown) =>
+          others[owner - 1]!.routedPacket(buf, off, caplen, origlen, ts, linktype, index, now, fragKnown),
+        sweep: (now) => { for (const o of others) o.routedSweep(now); },
+      };
+      const lead = new Sensor(rsinks[0]!, { analyzers: DEFAULT_ANALYZERS, shard: { index: 0, count, weights, router } });
+      feed(lead);
+      for (const o of others) o.flush(lead.now);
+      assert.deepEqual(canon(rsinks), canon([one]));
+      assert.equal([lead, ...others].reduce((n, s) => n + s.stats.packets, 0), frames.length);
+      assert.equal(shards.reduce((n, s) => n + s.stats.packets, 0), frames.length);
+      assert.equal(shards.reduce((n, s) => n + s.stats.nonIpPackets, 0), single.stats.nonIpPackets);
+      assert.equal(shards.reduce((n, s) => n + s.stats.records.weird, 0), single.stats.records.weird);
+    }), { numRuns: RUNS });
+});
+
+test('probe hints: an analyzer never claims a first payload whose first byte its firstBytes hint leaves out', () => {
+  const id = { orig_h: '10.0.0.1', orig_p: 40000, resp_h: '10.0.0.2', resp_p: 53 };
+  const starts = ['GET / HTTP/1.1\r\n', 'HTTP/1.1 200 OK\r\n', 'SSH-2.0-x\r\n', '{"method":"login","id":1}\n', ' {"method":"mining.subscribe"}\n'];
+  const payload = fc.oneof(fc.uint8Array({ minLength: 1, maxLength: 64 }),
+    fc.tuple(fc.constantFrom(...starts), fc.uint8Array({ maxLength: 8 })).map(([s, t]) => new Uint8Array([...Buffer.from(s, 'latin1'), ...t])),
+    fc.uint8Array({ minLength: 6, maxLength: 64 }).map((b) => { b[0] = 0x16; b[1] = 3; b[2] = 1; b[3] = 0; b[4] = 40; b[5] = 1; return b; }));
+  fc.assert(fc.property(payload, fc.boolean(), fc.constantFrom<'tcp' | 'udp'>('tcp', 'udp'), (bytes, isOrig, proto) => {
+    for (const a of DEFAULT_ANALYZERS) {
+      const hint = isOrig ? a.firstBytes?.orig : a.firstBytes?.resp;
+      if (hint === undefined || !a.transports.includes(proto)) continue;
+      if (a.probe(bytes, isOrig, id, proto)) assert.ok(hint.includes(bytes[0]!), `${a.service} claimed a payload starting with ${bytes[0]}`);
+    }
+  }), { numRuns: RUNS * 10 });
 });

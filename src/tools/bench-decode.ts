@@ -1,86 +1,237 @@
 /**
- * `npm run bench:decode [-- CAPTURE] [--size-mb N] [--tshark] [--runs N]`
+ * `npm run bench:decode [-- CAPTURE] [--size-mb N] [--workers N] [--runs N] [--tshark] [--memory [--flows N]]`
  *
- * Times `c2hunt decode` and, on the same file, the peers that do the same job when they are
- * installed: ndpiReader (libndpi-bin), argus (argus-server), tshark (only with --tshark: it is
- * 10 to 100 times slower). Prints seconds, MB/s, packets/s, peak RSS and the ratio c2hunt/peer.
- * Without a capture it generates one with the simulator (`mixed`, sized to about --size-mb,
- * default 1000) and keeps it in $TMPDIR for the next run. Page cache is warmed first; each tool
- * runs --runs times (default 3) and the best time is reported.
+ * Times `c2hunt decode` (JSON logs, with the application layer; without it; with --workers N
+ * decoding threads, default 2) and, on the same file, the peers that do the same job when they are
+ * installed: ndpiReader (libndpi-bin), argus (argus-server), tshark (only with --tshark: it is 10
+ * to 100 times slower). Prints seconds, MB/s, packets/s, peak RSS and the speed ratio c2hunt/peer
+ * for the one-thread and the N-thread runs, and the exact commands. Without a capture it
+ * generates one with the simulator (`mixed`, about --size-mb, default 1000, calibrated on a small
+ * run) and keeps it in $TMPDIR for the next run. The page cache is warmed first; each tool runs
+ * --runs times (default 3) and the best time counts.
+ *
+ * --memory measures bytes per active flow instead: it writes captures that open --flows (default
+ * 500,000) TCP connections that all stay open (SYN only, and handshake plus a request line being
+ * sent), decodes them and a tiny capture, and divides the peak-RSS difference by the flows; the
+ * same for ndpiReader when installed.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { simulate } from '../sim/index.js';
 
-interface Run { tool: string; seconds: number; rssMB: number; ok: boolean; note: string }
+interface Run {
+  tool: string;
+  cmd: string[];
+  /** Wall seconds of the whole command (process start to exit). */
+  seconds: number;
+  rssMB: number;
+  ok: boolean;
+  note: string;
+  /** c2hunt only: the decode's own seconds from its JSON summary (without process start-up). */
+  decodeSeconds?: number;
+}
 
 function has(tool: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status === 0;
 }
 
-/** Run a command under GNU time; returns wall seconds and peak RSS. */
+/** Run a command under GNU time; returns wall seconds and peak RSS. Exit status 2 (a damaged capture) still counts. */
 function timed(cmd: string[], tool: string): Run {
   const r = spawnSync('/usr/bin/time', ['-f', '%e %M', ...cmd], { encoding: 'utf8', maxBuffer: 1 << 28 });
   const lines = (r.stderr ?? '').trim().split('\n');
   const m = /^([\d.]+) (\d+)$/.exec(lines[lines.length - 1] ?? '');
-  if (m === null) return { tool, seconds: NaN, rssMB: NaN, ok: false, note: (r.stderr ?? '').slice(0, 200) };
-  return { tool, seconds: Number(m[1]), rssMB: Number(m[2]) / 1024, ok: r.status === 0 || r.status === 2, note: '' };
+  if (m === null) return { tool, cmd, seconds: NaN, rssMB: NaN, ok: false, note: (r.stderr ?? '').slice(0, 200) };
+  const ok = r.status === 0 || r.status === 2;
+  const run: Run = { tool, cmd, seconds: Number(m[1]), rssMB: Number(m[2]) / 1024, ok, note: ok ? '' : `exit ${r.status}` };
+  try {
+    const s = JSON.parse(r.stdout ?? '') as { captures?: { seconds: number }[] };
+    if (s.captures !== undefined) run.decodeSeconds = s.captures.reduce((n, c) => n + c.seconds, 0);
+  } catch {
+    // not c2hunt's JSON summary
+  }
+  return run;
 }
 
-function best(runs: Run[]): Run {
-  return runs.filter((r) => r.ok).sort((a, b) => a.seconds - b.seconds)[0] ?? runs[0]!;
+function best(tool: string, cmd: string[], runs: number): Run {
+  const rs: Run[] = [];
+  for (let i = 0; i < runs; i++) rs.push(timed(cmd, tool));
+  return rs.filter((r) => r.ok).sort((a, b) => a.seconds - b.seconds)[0] ?? rs[0]!;
 }
 
-async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const flag = (n: string) => args.includes(n);
+const missing = (tool: string, pkg: string): Run => ({ tool, cmd: [], seconds: NaN, rssMB: NaN, ok: false, note: `not installed (apt-get install ${pkg})` });
+
+/**
+ * Generate the mixed scenario at about sizeMb. The size is not proportional to the hosts (shared
+ * servers, a fixed share of background), so two small runs calibrate bytes = a + b * hosts.
+ */
+async function generate(path: string, sizeMb: number): Promise<void> {
+  const probe = join(tmpdir(), `c2hunt-bench-calibrate-${process.pid}.pcap`);
+  const sizeOf = async (hosts: number): Promise<number> => {
+    const r = await simulate({ scenario: 'mixed', hosts, durationSec: 86400, seed: 7 }, probe);
+    rmSync(probe, { force: true });
+    rmSync(probe.replace(/\.pcap$/, '.labels.json'), { force: true });
+    return r.bytes;
+  };
+  const H1 = 10, H2 = 40;
+  const s1 = await sizeOf(H1), s2 = await sizeOf(H2);
+  const perHost = Math.max(1, (s2 - s1) / (H2 - H1));
+  const hosts = Math.max(H1, Math.round(H1 + (sizeMb * 1e6 - s1) / perHost));
+  process.stderr.write(`generating ${path} (mixed, ${hosts} hosts, 24 h, about ${sizeMb} MB) ...\n`);
+  await simulate({ scenario: 'mixed', hosts, durationSec: 86400, seed: 7 }, path);
+}
+
+function fmt(n: number, digits: number, width: number): string {
+  return (Number.isFinite(n) ? n.toFixed(digits) : '-').padStart(width);
+}
+
+async function speed(args: string[]): Promise<void> {
   const opt = (n: string, d: number) => (args.indexOf(n) >= 0 ? Number(args[args.indexOf(n) + 1]) : d);
   const runs = opt('--runs', 3);
   const sizeMb = opt('--size-mb', 1000);
-  let capture = args.find((a, i) => !a.startsWith('--') && !['--runs', '--size-mb'].includes(args[i - 1] ?? ''));
+  const workers = opt('--workers', 2);
+  const valued = new Set(['--runs', '--size-mb', '--workers', '--flows']);
+  let capture = args.find((a, i) => !a.startsWith('--') && !valued.has(args[i - 1] ?? ''));
   if (capture === undefined) {
     capture = join(tmpdir(), `c2hunt-bench-mixed-${sizeMb}mb.pcap`);
-    if (!existsSync(capture)) {
-      // The simulator's mixed scenario produces about 1.1 MB per host-hour on average.
-      const hosts = Math.max(50, Math.round(sizeMb / 24 / 1.1));
-      process.stderr.write(`generating ${capture} (mixed, ${hosts} hosts, 24 h) ...\n`);
-      await simulate({ scenario: 'mixed', hosts, durationSec: 86400, seed: 7 }, capture);
-    }
+    if (!existsSync(capture)) await generate(capture, sizeMb);
   }
   capture = resolve(capture);
   const size = statSync(capture).size;
   spawnSync('cat', [capture], { stdio: ['ignore', 'ignore', 'ignore'] }); // warm the page cache
   const cli = resolve(process.cwd(), 'dist/cli/main.js');
   const out = mkdtempSync(join(tmpdir(), 'c2hunt-bench-'));
-  const results: Run[] = [];
-  const packetsLine = spawnSync('capinfos', ['-c', '-M', capture], { encoding: 'utf8' }).stdout ?? '';
-  const packets = Number(/Number of packets:\s+(\d+)/.exec(packetsLine)?.[1] ?? NaN);
+  // Packets and flows, from c2hunt's own summary.
+  const summary = spawnSync('node', [cli, 'decode', capture, '--out', out, '--json', '--no-app'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const cap = (JSON.parse(summary.stdout || '{}') as { captures?: { packets: number; flows: number }[] }).captures?.[0];
+  const packets = cap?.packets ?? NaN;
 
-  const repeat = (tool: string, cmd: string[]) => {
-    const rs: Run[] = [];
-    for (let i = 0; i < runs; i++) rs.push(timed(cmd, tool));
-    results.push(best(rs));
-  };
-  repeat('c2hunt decode (json logs)', ['node', cli, 'decode', capture, '--out', out, '--json']);
-  repeat('c2hunt decode --no-app', ['node', cli, 'decode', capture, '--out', out, '--json', '--no-app']);
-  if (has('ndpiReader')) repeat('ndpiReader', ['ndpiReader', '-i', capture, '-q']);
-  else results.push({ tool: 'ndpiReader', seconds: NaN, rssMB: NaN, ok: false, note: 'not installed (apt-get install libndpi-bin)' });
-  if (has('argus')) repeat('argus', ['argus', '-r', capture, '-w', join(out, 'argus.out')]);
-  else results.push({ tool: 'argus', seconds: NaN, rssMB: NaN, ok: false, note: 'not installed (apt-get install argus-server)' });
-  if (flag('--tshark') && has('tshark')) results.push(timed(['tshark', '-n', '-r', capture, '-T', 'fields', '-e', 'frame.number', '-e', 'dns.qry.name', '-e', 'tls.handshake.extensions_server_name', '-e', 'http.host'], 'tshark (fields)'));
+  const decode = (extra: string[]): string[] => ['node', cli, 'decode', capture!, '--out', out, '--json', ...extra];
+  const ours1 = best('c2hunt decode (1 thread)', decode([]), runs);
+  const oursN = best(`c2hunt decode --workers ${workers}`, decode(['--workers', String(workers)]), runs);
+  const noApp = best('c2hunt decode --no-app', decode(['--no-app']), runs);
+  const peers: Run[] = [];
+  peers.push(has('ndpiReader') ? best('ndpiReader', ['ndpiReader', '-i', capture, '-q'], runs) : missing('ndpiReader', 'libndpi-bin'));
+  peers.push(has('argus') ? best('argus', ['argus', '-r', capture, '-w', join(out, 'argus.out')], runs) : missing('argus', 'argus-server'));
+  if (args.includes('--tshark')) {
+    peers.push(has('tshark') ? best('tshark (fields)', ['tshark', '-n', '-r', capture, '-T', 'fields', '-e', 'frame.number', '-e', 'dns.qry.name',
+      '-e', 'tls.handshake.extensions_server_name', '-e', 'http.host'], 1) : missing('tshark', 'tshark'));
+  }
   rmSync(out, { recursive: true, force: true });
 
-  const ours = results[0]!;
   const mb = size / 1e6;
-  process.stdout.write(`capture ${capture}: ${mb.toFixed(0)} MB, ${Number.isFinite(packets) ? packets.toLocaleString('en-US') : '?'} packets\n\n`);
-  process.stdout.write(`${'tool'.padEnd(28)} ${'seconds'.padStart(8)} ${'MB/s'.padStart(8)} ${'Mpkt/s'.padStart(7)} ${'peak RSS MB'.padStart(11)}  c2hunt/peer speed\n`);
-  for (const r of results) {
-    const ratio = r === ours || !r.ok ? '' : `${(r.seconds / ours.seconds).toFixed(2)}x`;
-    process.stdout.write(`${r.tool.padEnd(28)} ${r.ok ? r.seconds.toFixed(2).padStart(8) : '-'.padStart(8)} ${r.ok ? (mb / r.seconds).toFixed(0).padStart(8) : '-'.padStart(8)} ${r.ok ? (packets / r.seconds / 1e6).toFixed(2).padStart(7) : '-'.padStart(7)} ${r.ok ? r.rssMB.toFixed(0).padStart(11) : '-'.padStart(11)}  ${ratio}${r.note ? ' ' + r.note : ''}\n`);
+  const w = process.stdout.write.bind(process.stdout);
+  w(`capture ${capture}: ${mb.toFixed(0)} MB, ${Number.isFinite(packets) ? packets.toLocaleString('en-US') : '?'} packets, `
+    + `${cap?.flows?.toLocaleString('en-US') ?? '?'} flows, mean packet ${Number.isFinite(packets) ? Math.round(size / packets) : '?'} bytes\n`);
+  w(`machine: ${cpus().length} x ${cpus()[0]?.model ?? '?'}, node ${process.version}; best of ${runs} runs, page cache warm\n\n`);
+  w(`${'tool'.padEnd(30)} ${'seconds'.padStart(8)} ${'MB/s'.padStart(7)} ${'Mpkt/s'.padStart(7)} ${'peak RSS MB'.padStart(11)}  ${'1 thread vs peer'.padStart(16)}  ${`${workers} threads vs peer`.padStart(17)}\n`);
+  for (const r of [ours1, oursN, noApp, ...peers]) {
+    const peer = peers.includes(r) && r.ok;
+    const ratio = (o: Run) => (peer && o.ok ? `${(r.seconds / o.seconds).toFixed(2)}x` : '');
+    const inner = r.decodeSeconds !== undefined ? `  (decode itself ${r.decodeSeconds.toFixed(2)} s, ${(mb / r.decodeSeconds).toFixed(0)} MB/s)` : '';
+    w(`${r.tool.padEnd(30)} ${fmt(r.ok ? r.seconds : NaN, 2, 8)} ${fmt(r.ok ? mb / r.seconds : NaN, 0, 7)} ${fmt(r.ok ? packets / r.seconds / 1e6 : NaN, 2, 7)} `
+      + `${fmt(r.ok ? r.rssMB : NaN, 0, 11)}  ${ratio(ours1).padStart(16)}  ${ratio(oursN).padStart(17)}${r.note ? '  ' + r.note : ''}${inner}\n`);
   }
-  process.stdout.write('\nratio > 1 means c2hunt (with its application layer and JSON logs) is faster than that peer.\n');
+  w('\nSeconds are wall time of the whole command, process start-up included. A ratio above 1 means c2hunt\n'
+    + '(application layer on, JSON logs written) is that many times faster than the peer.\n\ncommands:\n');
+  for (const r of [ours1, oursN, noApp, ...peers]) if (r.cmd.length > 0) w(`  /usr/bin/time -f '%e %M' ${r.cmd.join(' ')}\n`);
 }
 
-await main();
+/** A pcap (Ethernet, microseconds) written as it is generated. */
+class PcapOut {
+  private readonly fd: number;
+  private buf = Buffer.alloc(1 << 22);
+  private n = 0;
+  constructor(path: string) {
+    this.fd = openSync(path, 'w');
+    const h = Buffer.alloc(24);
+    h.writeUInt32LE(0xa1b2c3d4, 0); h.writeUInt16LE(2, 4); h.writeUInt16LE(4, 6); h.writeUInt32LE(65535, 16); h.writeUInt32LE(1, 20);
+    writeSync(this.fd, h);
+  }
+  /** An IPv4 TCP packet in an Ethernet frame. */
+  tcp(ts: number, src: number, dst: number, sport: number, dport: number, flags: number, seq: number, ack: number, payload = ''): void {
+    const len = 14 + 20 + 20 + payload.length;
+    if (this.n + 16 + len > this.buf.length) this.flush();
+    const b = this.buf;
+    let o = this.n;
+    b.writeUInt32LE(Math.floor(ts), o); b.writeUInt32LE(Math.round((ts % 1) * 1e6), o + 4); b.writeUInt32LE(len, o + 8); b.writeUInt32LE(len, o + 12);
+    o += 16;
+    b.fill(0, o, o + len);
+    b.writeUInt16BE(0x0800, o + 12);
+    const ip = o + 14;
+    b[ip] = 0x45; b.writeUInt16BE(len - 14, ip + 2); b[ip + 8] = 64; b[ip + 9] = 6; b.writeUInt32BE(src, ip + 12); b.writeUInt32BE(dst, ip + 16);
+    const t = ip + 20;
+    b.writeUInt16BE(sport, t); b.writeUInt16BE(dport, t + 2); b.writeUInt32BE(seq >>> 0, t + 4); b.writeUInt32BE(ack >>> 0, t + 8);
+    b[t + 12] = 0x50; b[t + 13] = flags; b.writeUInt16BE(65535, t + 14);
+    b.write(payload, t + 20, 'latin1');
+    this.n = o + len;
+  }
+  flush(): void {
+    writeSync(this.fd, this.buf, 0, this.n);
+    this.n = 0;
+  }
+  close(): void {
+    this.flush();
+    closeSync(this.fd);
+  }
+}
+
+/**
+ * `flows` connections from 10.x clients to one server, all opened within a few seconds and never
+ * closed, so every one is active at the end of the capture. `request`: complete the handshake
+ * and start an HTTP request (the analyzer then holds a partial header).
+ */
+function writeFlows(path: string, flows: number, request: boolean): void {
+  const p = new PcapOut(path);
+  const server = 0x5db8d822; // 93.184.216.34
+  const t0 = 1_700_000_000;
+  for (let i = 0; i < flows; i++) {
+    const client = 0x0a000000 + Math.floor(i / 50000) + 1;
+    const port = 10000 + (i % 50000);
+    const ts = t0 + i * (5 / flows);
+    p.tcp(ts, client, server, port, 80, 0x02, 1000, 0);
+    if (request) {
+      p.tcp(ts + 1e-4, server, client, 80, port, 0x12, 5000, 1001);
+      p.tcp(ts + 2e-4, client, server, port, 80, 0x10, 1001, 5001);
+      p.tcp(ts + 3e-4, client, server, port, 80, 0x18, 1001, 5001, 'GET /a/rather/long/path HTTP/1.1\r\nHost: example.com\r\n');
+    }
+  }
+  p.close();
+}
+
+function memory(args: string[]): void {
+  const flows = args.indexOf('--flows') >= 0 ? Number(args[args.indexOf('--flows') + 1]) : 500_000;
+  const dir = mkdtempSync(join(tmpdir(), 'c2hunt-bench-mem-'));
+  const cli = resolve(process.cwd(), 'dist/cli/main.js');
+  const w = process.stdout.write.bind(process.stdout);
+  try {
+    const small = join(dir, 'small.pcap');
+    writeFlows(small, 10, true);
+    const cases: [string, boolean][] = [['SYN only', false], ['handshake + partial HTTP request', true]];
+    w(`bytes per active flow (${flows.toLocaleString('en-US')} concurrent TCP connections; peak RSS difference to a 10-flow capture / flows)\n\n`);
+    w(`${'capture'.padEnd(34)} ${'tool'.padEnd(12)} ${'peak RSS MB'.padStart(11)} ${'bytes/flow'.padStart(10)}\n`);
+    const tools: [string, (f: string) => string[]][] = [
+      ['c2hunt', (f) => ['node', cli, 'decode', f, '--out', join(dir, 'out'), '--json']],
+      ...(has('ndpiReader') ? [['ndpiReader', (f: string) => ['ndpiReader', '-i', f, '-q']] as [string, (f: string) => string[]]] : []),
+    ];
+    for (const [label, request] of cases) {
+      const big = join(dir, 'flows.pcap');
+      writeFlows(big, flows, request);
+      for (const [tool, cmd] of tools) {
+        const base = timed(cmd(small), tool);
+        const r = timed(cmd(big), tool);
+        const per = ((r.rssMB - base.rssMB) * 1024 * 1024) / flows;
+        w(`${label.padEnd(34)} ${tool.padEnd(12)} ${fmt(r.rssMB, 0, 11)} ${fmt(per, 0, 10)}\n`);
+      }
+      rmSync(big, { force: true });
+    }
+    w(`\ncommands: /usr/bin/time -f '%e %M' node ${cli} decode <capture> --out DIR --json ; ndpiReader -i <capture> -q\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const args = process.argv.slice(2);
+if (args.includes('--memory')) memory(args);
+else await speed(args);

@@ -1,15 +1,24 @@
 /** `c2hunt decode`: packets to conn, dns, tls, http, mining, ssh and weird logs. */
+import { mkdirSync } from 'node:fs';
 import { basename } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { decodeCaptures, type DecodeSummary } from '../../sensor/decode-file.js';
+import { decodeCaptures, MAX_DECODE_WORKERS, type DecodeSummary } from '../../sensor/decode-file.js';
 import { DirectoryWriter, type OutputFormat } from '../../records/writers.js';
+import { createSharedJsonLinesSink, sharedJsonLinesPaths, sharedJsonLinesState } from '../../sensor/parallel/jsonl-sink.js';
 import { Progress, human } from '../progress.js';
 import { table } from '../table.js';
-import { RECORD_KINDS } from '../../records/schema.js';
+import { RECORD_KINDS, type RecordSink } from '../../records/schema.js';
 
 export function parsePositive(v: string): number {
   const n = Number(v);
   if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a non-negative number');
+  return n;
+}
+
+/** Parses `--workers`: an integer from 1 to MAX_DECODE_WORKERS. */
+export function parseWorkers(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_DECODE_WORKERS) throw new InvalidArgumentError(`must be an integer from 1 to ${MAX_DECODE_WORKERS}`);
   return n;
 }
 
@@ -31,21 +40,33 @@ the damage; the command then exits with status 2 and says where and why.`)
     .option('--tcp-timeout <seconds>', 'TCP inactivity timeout', parsePositive, 300)
     .option('--udp-timeout <seconds>', 'UDP inactivity timeout', parsePositive, 60)
     .option('--no-app', 'skip application-layer parsing (connections only)')
+    .option('-w, --workers <n>', 'decoding threads: flows are sharded across N threads (this one and N - 1 workers)', parseWorkers, 1)
     .addHelpText('after', `
 Examples:
   c2hunt decode capture.pcap --out logs/            JSON lines in logs/conn.jsonl, logs/dns.jsonl ...
   c2hunt decode day.pcapng.gz --format zeek -o z/   Zeek TSV logs that Zeek tools read
-  tcpdump -i eth0 -w - | c2hunt decode - -o live/   decode a live stream from standard input`)
+  tcpdump -i eth0 -w - | c2hunt decode - -o live/   decode a live stream from standard input
+  c2hunt decode big.pcap --workers 2 -o logs/       shard the flows across two threads`)
     .action(async (captures: string[], o: {
       out: string; format: string; json?: boolean; interim: number; maxFlows: number; tcpTimeout: number; udpTimeout: number; app: boolean;
+      workers: number;
     }) => {
       if (o.format !== 'json' && o.format !== 'zeek') throw new Error(`Cannot decode: unknown format '${o.format}' (use json or zeek)`);
-      const writer = new DirectoryWriter(o.out, o.format as OutputFormat);
+      // JSON lines go through the byte-level writer of sensor/parallel/jsonl-sink.ts (the same
+      // files and lines as DirectoryWriter, faster); with worker threads each worker appends to
+      // the logs itself, so records never cross threads.
+      const jsonLogs = o.format === 'json' ? { dir: o.out, state: sharedJsonLinesState() } : undefined;
+      if (jsonLogs) mkdirSync(o.out, { recursive: true });
+      const zeekWriter = jsonLogs ? undefined : new DirectoryWriter(o.out, o.format as OutputFormat);
+      const writer: RecordSink & { close(): void } = jsonLogs ? createSharedJsonLinesSink(jsonLogs) : zeekWriter!;
+      const workerSink = jsonLogs && o.workers > 1
+        ? { module: new URL('../../sensor/parallel/jsonl-sink.js', import.meta.url).href, factory: 'createSharedJsonLinesSink', arg: jsonLogs }
+        : undefined;
       const progress = new Progress('decode', !o.json && process.stderr.isTTY === true);
       let summaries: DecodeSummary[];
       try {
         summaries = await decodeCaptures(captures, writer, {
-          interimInterval: o.interim, maxFlows: o.maxFlows, appLayer: o.app,
+          interimInterval: o.interim, maxFlows: o.maxFlows, appLayer: o.app, workers: o.workers, workerSink,
           timeouts: { tcp: o.tcpTimeout, udp: o.udpTimeout },
           onFile: (s) => progress.setLabel(`decode ${s === '-' ? 'stdin' : basename(s)}`),
           onProgress: (done, total) => progress.update(done, total),
@@ -56,10 +77,11 @@ Examples:
       }
       const last = summaries[summaries.length - 1]!;
       const damaged = summaries.filter((s) => s.error);
+      const paths = jsonLogs ? sharedJsonLinesPaths(jsonLogs) : zeekWriter!.paths;
       if (o.json) {
-        process.stdout.write(JSON.stringify({ out: o.out, files: writer.paths, captures: summaries }, null, 2) + '\n');
+        process.stdout.write(JSON.stringify({ out: o.out, files: paths, captures: summaries }, null, 2) + '\n');
       } else {
-        printSummary(summaries, last, writer.paths);
+        printSummary(summaries, last, paths);
       }
       for (const d of damaged) process.stderr.write(`c2hunt: ${d.source}: ${d.error!.message} (code ${d.error!.code}, byte ${d.error!.offset}); records before it were kept\n`);
       if (damaged.length > 0) process.exitCode = 2;

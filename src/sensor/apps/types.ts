@@ -47,6 +47,12 @@ export interface AppAnalyzerFactory {
    * break ties for short or ambiguous payloads. Must be cheap and must not throw.
    */
   probe(bytes: Uint8Array, isOrig: boolean, id: FlowId, proto: 'tcp' | 'udp'): boolean;
+  /**
+   * Optional dispatch hint: every first byte a payload this analyzer claims can start with, per
+   * direction. The flow layer builds a first-byte table from these and calls `probe` only when
+   * the byte is listed. Omit it (or a direction) when any byte may start a claimed payload.
+   */
+  readonly firstBytes?: { readonly orig?: readonly number[]; readonly resp?: readonly number[] };
   /** A fresh analyzer for one connection. For UDP, each `data` call is one datagram. */
   create(ctx: AppContext): StreamAnalyzer;
 }

@@ -18,6 +18,8 @@
  *   OTH    no SYN seen: midstream traffic
  * UDP: SF when both sides sent, S0 originator only, SHR responder only. ICMP and other: OTH.
  */
+import type { Flow } from './flow-table.js';
+
 export const EP_SYN = 1; // SYN without ACK
 export const EP_SYNACK = 2; // SYN with ACK
 export const EP_FIN = 4;
@@ -61,49 +63,47 @@ export function udpConnState(o: number, r: number): string {
 /**
  * History letters; a letter is added the first time it happens in a direction (upper case for the
  * originator). The repeating letters c (bad checksum), g (gap), t (retransmission), w (zero window)
- * are added again each time their count reaches 10, 100, 1000 ... as Zeek does.
+ * are added again each time their count reaches 10, 100, 1000 ... as Zeek does. '^' (the
+ * direction was flipped) comes first when it applies.
+ *
+ * The state lives in the flow (`history`, `histSeen`, the repeat counters), updated by
+ * {@link histOnce} and {@link histRepeat} with numeric letter codes: no lookups by string and
+ * nothing allocated unless a letter is appended.
  */
-export const H_SYN = 's';
-export const H_SYNACK = 'h';
-export const H_ACK = 'a';
-export const H_DATA = 'd';
-export const H_FIN = 'f';
-export const H_RST = 'r';
-export const H_GAP = 'g';
-export const H_RETRANS = 't';
-export const H_ZEROWIN = 'w';
-export const H_INCONSISTENT = 'i';
-export const H_MULTIFLAG = 'q';
-export const H_FLIPPED = '^';
+/** Once-per-direction letters, as bit indexes into `Flow.histSeen` (originator bits 0..7, responder 8..15). */
+export const H_SYN = 0; // s
+export const H_SYNACK = 1; // h
+export const H_ACK = 2; // a
+export const H_DATA = 3; // d
+export const H_FIN = 4; // f
+export const H_RST = 5; // r
+export const H_INCONSISTENT = 6; // i
+export const H_MULTIFLAG = 7; // q
+const ONCE_LOWER = ['s', 'h', 'a', 'd', 'f', 'r', 'i', 'q'];
+const ONCE_UPPER = ONCE_LOWER.map((c) => c.toUpperCase());
 
-/** Letter -> bit index for the once-per-direction set. */
-const LETTER_BIT: Record<string, number> = { s: 0, h: 1, a: 2, d: 3, f: 4, r: 5, i: 6, q: 7 };
-/** Letters that repeat on a log10 schedule. */
-const REPEATING = new Set(['c', 'g', 't', 'w']);
+/** Repeating letters. */
+export const H_GAP = 0; // g
+export const H_RETRANS = 1; // t
+export const H_ZEROWIN = 2; // w
+const REPEAT_LOWER = ['g', 't', 'w'];
+const REPEAT_UPPER = REPEAT_LOWER.map((c) => c.toUpperCase());
 
-/** Per-connection history builder (one per flow; tiny state). */
-export class History {
-  text = '';
-  private seen = 0; // bits: 0..7 originator, 8..15 responder
-  private counts: Map<string, number> | null = null;
+/** Add a once-per-direction letter (H_SYN ... H_MULTIFLAG) for one side. */
+export function histOnce(f: Flow, letter: number, isOrig: boolean): void {
+  const mask = 1 << (isOrig ? letter : letter + 8);
+  if ((f.histSeen & mask) !== 0) return;
+  f.histSeen |= mask;
+  f.history += isOrig ? ONCE_UPPER[letter]! : ONCE_LOWER[letter]!;
+}
 
-  add(letter: string, isOrig: boolean): void {
-    if (REPEATING.has(letter)) {
-      const key = isOrig ? letter.toUpperCase() : letter;
-      if (this.counts === null) this.counts = new Map();
-      const n = (this.counts.get(key) ?? 0) + 1;
-      this.counts.set(key, n);
-      if (n === 1 || n === 10 || n === 100 || n === 1000 || n === 10000 || n === 100000) this.text += key;
-      return;
-    }
-    const bit = LETTER_BIT[letter];
-    if (bit === undefined) {
-      if (!this.text.includes(letter)) this.text += letter;
-      return;
-    }
-    const mask = 1 << (bit + (isOrig ? 0 : 8));
-    if (this.seen & mask) return;
-    this.seen |= mask;
-    this.text += isOrig ? letter.toUpperCase() : letter;
+/** Count a repeating letter (H_GAP, H_RETRANS, H_ZEROWIN); appended at counts 1, 10, 100 ... 100000. */
+export function histRepeat(f: Flow, letter: number, isOrig: boolean): void {
+  let n: number;
+  if (letter === H_GAP) n = isOrig ? ++f.gapsO : ++f.gapsR;
+  else if (letter === H_RETRANS) n = isOrig ? ++f.retransO : ++f.retransR;
+  else n = isOrig ? ++f.zeroWinO : ++f.zeroWinR;
+  if (n === 1 || n === 10 || n === 100 || n === 1000 || n === 10000 || n === 100000) {
+    f.history += isOrig ? REPEAT_UPPER[letter]! : REPEAT_LOWER[letter]!;
   }
 }

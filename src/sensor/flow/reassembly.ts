@@ -15,8 +15,16 @@ export const MAX_REASSEMBLY_SEGMENTS = 64;
 /** Most distinct holes tracked for missed_bytes; beyond it the oldest hole is counted as missed. */
 export const MAX_HOLES = 16;
 
-export type Deliver = (bytes: Uint8Array) => void;
-export type Gap = (len: number) => void;
+/**
+ * Receives a direction's payload in order, for an attached analyzer. One object serves every
+ * flow (the caller knows which flow and direction it is working on), so nothing is made per flow.
+ */
+export interface SegmentSink {
+  /** In-order payload bytes (a view valid only during the call). */
+  deliver(bytes: Uint8Array): void;
+  /** `len` bytes of the stream were never seen. */
+  gap(len: number): void;
+}
 
 export class StreamDirection {
   /** Unwrapped offset of the next expected byte, relative to the stream start. */
@@ -41,11 +49,13 @@ export class StreamDirection {
   }
 
   /**
-   * Account one segment. When `deliver` is given (an analyzer is attached), in-order payload is
-   * handed to it, out-of-order payload is buffered (bounded), and skipped bytes are reported as gaps.
-   * Returns a classification: 0 in order or new, 1 retransmission (nothing new), 2 created a hole.
+   * Account one segment of `len` bytes (by the headers) at sequence number `seq`, of which `cap`
+   * bytes were captured at `buf[off, off + cap)`. When `sink` is given (an analyzer is attached),
+   * in-order payload is handed to it, out-of-order payload is buffered (copied, bounded), and
+   * skipped bytes are reported as gaps. Returns a classification: 0 in order or new,
+   * 1 retransmission (nothing new), 2 created a hole.
    */
-  segment(seq: number, payload: Uint8Array | null, len: number, deliver?: Deliver, gap?: Gap): number {
+  segment(seq: number, buf: Uint8Array | null, off: number, cap: number, len: number, sink: SegmentSink | null): number {
     if (len <= 0) return 0;
     if (!this.started) {
       this.started = true;
@@ -62,8 +72,10 @@ export class StreamDirection {
     if (at > this.next) {
       // A hole opens between next and at.
       kind = 2;
-      if (deliver !== undefined && payload !== null) {
-        this.buffer(at, payload, gap, deliver);
+      if (sink !== null && buf !== null) {
+        const copy = new Uint8Array(cap);
+        copy.set(buf.subarray(off, off + cap));
+        this.buffer(at, copy, sink);
       } else {
         this.addHole(this.next, at);
         this.advance(end);
@@ -74,20 +86,20 @@ export class StreamDirection {
     // Overlaps next: deliver the new part.
     const skip = this.next - at;
     if (skip > 0) this.retrans++;
-    if (deliver !== undefined && payload !== null) {
-      if (skip === 0) deliver(payload);
-      else if (skip < payload.length) deliver(payload.subarray(skip));
-      const capturedEnd = at + payload.length;
-      if (capturedEnd < end && gap !== undefined) gap(end - Math.max(capturedEnd, this.next)); // snap length cut
+    if (sink !== null && buf !== null) {
+      if (skip === 0) sink.deliver(buf.subarray(off, off + cap));
+      else if (skip < cap) sink.deliver(buf.subarray(off + skip, off + cap));
+      const capturedEnd = at + cap;
+      if (capturedEnd < end) sink.gap(end - Math.max(capturedEnd, this.next)); // snap length cut
     }
     this.advance(end);
     if (end > this.maxEnd) this.maxEnd = end;
-    if (this.pend !== null && deliver !== undefined) this.drain(deliver, gap);
+    if (this.pend !== null && sink !== null) this.drain(sink);
     return kind;
   }
 
   /** End of stream: buffered data after holes is delivered after a gap; holes count as missed. */
-  finish(deliver?: Deliver, gap?: Gap): void {
+  finish(sink: SegmentSink | null): void {
     if (this.pend !== null) {
       const segs = this.pend;
       this.pend = null;
@@ -95,11 +107,11 @@ export class StreamDirection {
       for (const s of segs) {
         if (s.at > this.next) {
           this.missed += s.at - this.next;
-          gap?.(s.at - this.next);
+          sink?.gap(s.at - this.next);
           this.advance(s.at);
         }
         const skip = this.next - s.at;
-        if (skip < s.data.length) deliver?.(s.data.subarray(Math.max(0, skip)));
+        if (skip < s.data.length) sink?.deliver(s.data.subarray(Math.max(0, skip)));
         this.advance(s.at + s.data.length);
       }
     }
@@ -143,30 +155,30 @@ export class StreamDirection {
     return filled;
   }
 
-  private buffer(at: number, payload: Uint8Array, gap: Gap | undefined, deliver: Deliver): void {
+  /** Keep an out-of-order segment (already a copy) until the hole before it fills, within limits. */
+  private buffer(at: number, data: Uint8Array, sink: SegmentSink): void {
     if (this.pend === null) this.pend = [];
-    if (this.pend.length >= MAX_REASSEMBLY_SEGMENTS || this.pendBytes + payload.length > MAX_REASSEMBLY_BYTES) {
+    if (this.pend.length >= MAX_REASSEMBLY_SEGMENTS || this.pendBytes + data.length > MAX_REASSEMBLY_BYTES) {
       // Give up on the hole: report it, then deliver what we buffered.
-      this.pend.push({ at, data: payload.slice() });
+      this.pend.push({ at, data });
       this.pend.sort((x, y) => x.at - y.at);
-      this.finish(deliver, gap);
+      this.finish(sink);
       return;
     }
-    this.pend.push({ at, data: payload.slice() });
-    this.pendBytes += payload.length;
+    this.pend.push({ at, data });
+    this.pendBytes += data.length;
     this.pend.sort((x, y) => x.at - y.at);
   }
 
-  private drain(deliver: Deliver, gap: Gap | undefined): void {
+  private drain(sink: SegmentSink): void {
     const p = this.pend!;
     while (p.length > 0 && p[0]!.at <= this.next) {
       const s = p.shift()!;
       this.pendBytes -= s.data.length;
       const skip = this.next - s.at;
-      if (skip < s.data.length) deliver(s.data.subarray(skip));
+      if (skip < s.data.length) sink.deliver(s.data.subarray(skip));
       this.advance(s.at + s.data.length);
     }
     if (p.length === 0) this.pend = null;
-    void gap;
   }
 }

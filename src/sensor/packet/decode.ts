@@ -20,7 +20,12 @@ export const VXLAN_PORT = 4789;
 type LayerDecoder = (p: Packet, off: number, end: number, depth: number) => boolean;
 
 const linkDecoders = new Map<number, LayerDecoder>();
+/** Ethertype -> decoder, as a table indexed by ethertype (filled from `etherDecoders` registrations). */
 const etherDecoders = new Map<number, LayerDecoder>();
+const etherTable: (LayerDecoder | undefined)[] = new Array<LayerDecoder | undefined>(65536).fill(undefined);
+/** The link decoder of the last link type seen (captures rarely mix link types). */
+let lastLinktype = -1;
+let lastLinkDecoder: LayerDecoder | undefined;
 
 /** Names of the link types we decode, for summaries and errors. */
 export const LINK_NAMES: Record<number, string> = {
@@ -34,7 +39,11 @@ export const LINK_NAMES: Record<number, string> = {
  */
 export function decodePacket(p: Packet, buf: Uint8Array, off: number, caplen: number, ts: number, linktype: number): boolean {
   p.reset(buf, ts);
-  const dec = linkDecoders.get(linktype);
+  if (linktype !== lastLinktype) {
+    lastLinktype = linktype;
+    lastLinkDecoder = linkDecoders.get(linktype);
+  }
+  const dec = lastLinkDecoder;
   if (dec === undefined) return p.fail('link_unknown_type', `linktype ${linktype}`);
   return dec(p, off, off + caplen, 0);
 }
@@ -47,7 +56,7 @@ function u32(b: Uint8Array, o: number): number {
 }
 
 function ethertype(p: Packet, type: number, off: number, end: number, depth: number): boolean {
-  const dec = etherDecoders.get(type);
+  const dec = etherTable[type];
   if (dec === undefined) return false; // not IP: ARP, LLDP, ... (not malformed)
   if (depth > MAX_ENCAP_DEPTH) return p.fail('encap_too_deep', `depth ${depth}`);
   return dec(p, off, end, depth + 1);
@@ -315,3 +324,68 @@ etherDecoders.set(0x88a8, vlan);
 etherDecoders.set(0x9100, vlan);
 etherDecoders.set(0x8864, pppoe);
 etherDecoders.set(0x8847, mpls);
+for (const [type, dec] of etherDecoders) etherTable[type] = dec;
+
+/**
+ * The flow hash of a common packet without decoding it: Ethernet (up to two VLAN tags), IPv4
+ * without fragmentation or IPv6 without extension headers, then a complete TCP or UDP header
+ * (not VXLAN). Returns the same value as `tupleHash` over the key that full decoding gives
+ * (unsigned), or -1 when the packet is anything else or anything in it would make full decoding
+ * see it differently: then only full decoding can tell. Sharded sensors use it to skip packets
+ * of other shards cheaply.
+ */
+export function quickFlowHash(b: Uint8Array, off: number, caplen: number, linktype: number, hash: QuickHash): number {
+  if (linktype !== 1) return -1;
+  const end = off + caplen;
+  if (caplen < 14) return -1;
+  let o = off + 14;
+  let type = u16(b, off + 12);
+  for (let tags = 0; tags < 2 && (type === 0x8100 || type === 0x88a8 || type === 0x9100); tags++) {
+    if (end - o < 4) return -1;
+    type = u16(b, o + 2);
+    o += 4;
+  }
+  let ipEnd: number, proto: number, t: number;
+  let s0 = 0, s1 = 0, s2 = 0xffff, s3: number, d0 = 0, d1 = 0, d2 = 0xffff, d3: number;
+  if (type === 0x0800) {
+    if (end - o < 20) return -1;
+    const vihl = b[o]!;
+    const hl = (vihl & 15) * 4;
+    if (vihl >> 4 !== 4 || hl < 20 || end - o < hl) return -1;
+    let total = u16(b, o + 2);
+    if (total === 0) total = end - o;
+    if (total < hl || (u16(b, o + 6) & 0x3fff) !== 0) return -1; // fragments: full decoding
+    proto = b[o + 9]!;
+    s3 = u32(b, o + 12) | 0;
+    d3 = u32(b, o + 16) | 0;
+    ipEnd = Math.min(end, o + total);
+    t = o + hl;
+  } else if (type === 0x86dd) {
+    if (end - o < 40 || b[o]! >> 4 !== 6) return -1;
+    proto = b[o + 6]!;
+    s0 = u32(b, o + 8) | 0; s1 = u32(b, o + 12) | 0; s2 = u32(b, o + 16) | 0; s3 = u32(b, o + 20) | 0;
+    d0 = u32(b, o + 24) | 0; d1 = u32(b, o + 28) | 0; d2 = u32(b, o + 32) | 0; d3 = u32(b, o + 36) | 0;
+    ipEnd = Math.min(end, o + 40 + u16(b, o + 4));
+    t = o + 40;
+  } else {
+    return -1;
+  }
+  let sp: number, dp: number;
+  if (proto === IPPROTO_TCP) {
+    if (ipEnd - t < 20) return -1;
+    const doff = (b[t + 12]! >> 4) * 4;
+    if (doff < 20 || ipEnd - t < doff) return -1;
+  } else if (proto === IPPROTO_UDP) {
+    if (ipEnd - t < 8) return -1;
+  } else {
+    return -1;
+  }
+  sp = u16(b, t);
+  dp = u16(b, t + 2);
+  if (proto === IPPROTO_UDP && (sp === VXLAN_PORT || dp === VXLAN_PORT)) return -1;
+  return hash(s0, s1, s2, s3, sp, d0, d1, d2, d3, dp, proto) >>> 0;
+}
+
+/** The 5-tuple hash `quickFlowHash` computes with (the flow table's, passed in to keep layers apart). */
+export type QuickHash = (s0: number, s1: number, s2: number, s3: number, sp: number,
+  d0: number, d1: number, d2: number, d3: number, dp: number, proto: number) => number;

@@ -81,11 +81,33 @@ export class Packet {
   }
 }
 
+/** A dotted quad being built (one flat string is made from it, not a chain of concatenations). */
+const QUAD = Buffer.alloc(16);
+
+function quadByte(n: number, p: number): number {
+  if (n >= 100) {
+    QUAD[p++] = 48 + ((n / 100) | 0);
+    n %= 100;
+    QUAD[p++] = 48 + ((n / 10) | 0);
+  } else if (n >= 10) {
+    QUAD[p++] = 48 + ((n / 10) | 0);
+  }
+  QUAD[p++] = 48 + (n % 10);
+  return p;
+}
+
 /** Canonical text of an address held as four words (dotted quad for IPv4-mapped). */
 export function addrToString(w: Uint32Array | readonly number[], o = 0): string {
   const a0 = w[o]!, a1 = w[o + 1]!, a2 = w[o + 2]!, a3 = w[o + 3]!;
   if (a0 === 0 && a1 === 0 && a2 === 0xffff) {
-    return `${a3 >>> 24}.${(a3 >>> 16) & 255}.${(a3 >>> 8) & 255}.${a3 & 255}`;
+    let p = quadByte(a3 >>> 24, 0);
+    QUAD[p++] = 46;
+    p = quadByte((a3 >>> 16) & 255, p);
+    QUAD[p++] = 46;
+    p = quadByte((a3 >>> 8) & 255, p);
+    QUAD[p++] = 46;
+    p = quadByte(a3 & 255, p);
+    return QUAD.toString('latin1', 0, p);
   }
   const g = [a0 >>> 16, a0 & 0xffff, a1 >>> 16, a1 & 0xffff, a2 >>> 16, a2 & 0xffff, a3 >>> 16, a3 & 0xffff];
   // RFC 5952: compress the longest run (>= 2) of zero groups, first one on ties.

@@ -32,6 +32,12 @@ const TEXT_CHAR: readonly string[] = Array.from({ length: 256 }, (_, b) =>
   b === 0x20 ? ' ' : LABEL_CHAR[b] === '\\.' ? '.' : LABEL_CHAR[b]!,
 );
 
+/** Bytes that stand for themselves in a label (printable ASCII except `.` and `\`): 1. */
+const PLAIN = new Uint8Array(256);
+for (let b = 0x21; b < 0x7f; b++) if (b !== 0x2e && b !== 0x5c) PLAIN[b] = 1;
+/** A name being built from plain labels: bytes and dots, decoded in one step (at most 255 + 1). */
+const SCRATCH = Buffer.alloc(MAX_NAME_WIRE_LEN + 1);
+
 /**
  * Outcome of the last `readName` / `skipName` call. Module state instead of a result object so
  * that reading a name allocates nothing beyond the name string itself.
@@ -65,6 +71,8 @@ export function readName(m: Uint8Array, off: number, build: boolean): string {
   let wire = 1; // the final zero byte
   let next = -1;
   let s = '';
+  /** Bytes of the name in SCRATCH while every label byte is plain; -1 once one is not. */
+  let n = 0;
   nameResult.weird = '';
   nameResult.addl = '';
   // Terminates: inside a segment pos only grows (bounded by len); each pointer starts a new
@@ -95,12 +103,29 @@ export function readName(m: Uint8Array, off: number, build: boolean): string {
     wire += 1 + b;
     if (wire > MAX_NAME_WIRE_LEN) return fail('dns_name_too_long', `name at ${off} longer than ${MAX_NAME_WIRE_LEN} bytes`);
     if (build) {
-      if (s.length > 0) s += '.';
-      for (let i = pos + 1; i < end; i++) s += LABEL_CHAR[m[i]!];
+      if (n >= 0) {
+        // Fast path: copy plain label bytes; the string is made once at the end.
+        const start = n;
+        if (n > 0) SCRATCH[n++] = 0x2e;
+        for (let i = pos + 1; i < end; i++) {
+          const c = m[i]!;
+          if (PLAIN[c] === 0) { n = -1; break; }
+          SCRATCH[n++] = c;
+        }
+        if (n < 0) {
+          // A byte needs escaping: continue with per-character building from the name so far.
+          s = start > 0 ? SCRATCH.toString('latin1', 0, start) : '';
+        }
+      }
+      if (n < 0) {
+        if (s.length > 0) s += '.';
+        for (let i = pos + 1; i < end; i++) s += LABEL_CHAR[m[i]!];
+      }
     }
     pos = end;
   }
   nameResult.next = next;
+  if (build && n > 0) return SCRATCH.toString('latin1', 0, n);
   return s;
 }
 

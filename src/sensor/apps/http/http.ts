@@ -35,6 +35,8 @@ export const HTTP_MAX_RESYNC_BYTES = 1024 * 1024;
 export const HTTP_MAX_RESYNCS = 16;
 /** Longest method token accepted on a request line, bytes. */
 export const HTTP_MAX_METHOD = 32;
+/** First size of a direction's header buffer, bytes (it doubles as needed, up to HTTP_MAX_HEADER_BYTES). */
+export const HTTP_INITIAL_HEADER_BYTES = 256;
 /** Request body bytes kept to look for a JSON-RPC miner method (getwork over HTTP), bytes. */
 export const HTTP_MINING_PEEK = 1024;
 
@@ -51,6 +53,7 @@ const RESP_STARTS: readonly Uint8Array[] = [enc('HTTP/1.')];
 /** Longest start candidate, bytes (sizes the resync prefix buffer). */
 const MAX_START = Math.max(...REQ_STARTS.map((c) => c.length), ...RESP_STARTS.map((c) => c.length));
 
+const EMPTY = new Uint8Array(0);
 const CR = 13;
 const LF = 10;
 const SP = 32;
@@ -140,7 +143,7 @@ interface Hdrs {
 /** Per-direction parser state (one per side; buffers reused for every message). */
 class Side {
   state = St.Start;
-  hdr: Uint8Array = new Uint8Array(0);
+  hdr: Uint8Array = EMPTY;
   hdrLen = 0;
   lineLen = 0;
   lines = 0;
@@ -158,9 +161,9 @@ class Side {
   trBytes = 0;
   trLineLen = 0;
   trLastCR = false;
-  // resync
+  // resync (the prefix buffer is made on the first resynchronisation)
   rsAtLineStart = false;
-  rsPrefix = new Uint8Array(MAX_START);
+  rsPrefix: Uint8Array = EMPTY;
   rsLen = 0;
   rsBytes = 0;
   // miner-method peek of request bodies
@@ -173,7 +176,7 @@ class Side {
   append(b: Uint8Array, from: number, to: number): void {
     const n = to - from;
     if (this.hdrLen + n > this.hdr.length) {
-      let cap = this.hdr.length || 1024;
+      let cap = this.hdr.length || HTTP_INITIAL_HEADER_BYTES;
       while (cap < this.hdrLen + n) cap *= 2;
       const nb = new Uint8Array(Math.min(cap, HTTP_MAX_HEADER_BYTES));
       nb.set(this.hdr.subarray(0, this.hdrLen));
@@ -703,6 +706,7 @@ class HttpAnalyzer implements StreamAnalyzer {
     }
     if (s.cur && !s.isOrig) this.endMessage(s);
     s.state = St.Resync;
+    if (s.rsPrefix.length === 0) s.rsPrefix = new Uint8Array(MAX_START);
     s.rsAtLineStart = atLineStart;
     s.rsLen = 0;
     s.rsBytes = 0;
@@ -797,6 +801,7 @@ export const httpAnalyzer: AppAnalyzerFactory = {
     const cands = isOrig ? REQ_STARTS : RESP_STARTS;
     return matchStart(cands, bytes, 0, Math.min(bytes.length, MAX_START)) === 1;
   },
+  firstBytes: { orig: [...new Set(REQ_STARTS.map((c) => c[0]!))], resp: RESP_STARTS.map((c) => c[0]!) },
   create(ctx: AppContext): StreamAnalyzer {
     return new HttpAnalyzer(ctx);
   },

@@ -319,6 +319,8 @@ export const miningAnalyzer: AppAnalyzerFactory = {
   probe(bytes: Uint8Array): boolean {
     return looksLikeMiner(bytes);
   },
+  // A JSON object, possibly after white space.
+  firstBytes: { orig: [123, 32, 9, 13, 10], resp: [123, 32, 9, 13, 10] },
   create(ctx: AppContext): StreamAnalyzer {
     return new MiningAnalyzer(ctx);
   },

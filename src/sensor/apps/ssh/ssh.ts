@@ -137,6 +137,7 @@ export const sshAnalyzer: AppAnalyzerFactory = {
   probe(bytes: Uint8Array): boolean {
     return startsWithSsh(bytes, 0, bytes.length);
   },
+  firstBytes: { orig: [PREFIX[0]!], resp: [PREFIX[0]!] },
   create(ctx: AppContext): StreamAnalyzer {
     return new SshAnalyzer(ctx);
   },

@@ -28,10 +28,9 @@
  * Record `ts` is the time of the first payload this analyzer saw (Zeek uses the connection start;
  * the conn record carries that).
  */
-import { createHash } from 'node:crypto';
 import type { FlowId, TlsRecord } from '../../../records/schema.js';
 import type { AppAnalyzerFactory, AppContext, StreamAnalyzer } from '../types.js';
-import { ja3sString, ja3String, ja4, md5Hex } from './fingerprint.js';
+import { clientFingerprints, hexDigest, serverFingerprints } from './fingerprint.js';
 import { parseClientHello, parseServerHello, type ClientHello, type ServerHello } from './hello.js';
 import { cipherName, isGrease, versionName } from './names.js';
 import { parseCertificate } from './x509.js';
@@ -360,7 +359,7 @@ export class TlsAnalyzer implements StreamAnalyzer {
 
   /** The server's leaf certificate (DER): fingerprint and names, then done. */
   private leaf(der: Uint8Array): void {
-    const cert: Partial<TlsRecord> = { cert_sha1: createHash('sha1').update(der).digest('hex') };
+    const cert: Partial<TlsRecord> = { cert_sha1: hexDigest('sha1', der) };
     const { cert: info, error } = parseCertificate(der);
     if (error !== undefined) this.ctx.weird('tls_x509_malformed', error);
     if (info !== undefined) {
@@ -465,16 +464,18 @@ export class TlsAnalyzer implements StreamAnalyzer {
       if (ch.alpn.length > 0) rec.alpn = ch.alpn;
       const offered = ch.supportedVersions.filter((v) => !isGrease(v));
       rec.client_versions = (offered.length > 0 ? offered : [ch.version]).map(versionName);
-      rec.ja3_string = ja3String(ch);
-      rec.ja3 = md5Hex(rec.ja3_string);
-      rec.ja4 = ja4(ch, 't');
+      const fp = clientFingerprints(ch, 't');
+      rec.ja3_string = fp.ja3String;
+      rec.ja3 = fp.ja3;
+      rec.ja4 = fp.ja4;
     } else if (this.sslv2Version !== undefined) {
       rec.client_versions = [versionName(this.sslv2Version)];
     }
     if (sh !== undefined) {
       if (sh.alpn !== undefined) rec.next_protocol = sh.alpn;
-      rec.ja3s_string = ja3sString(sh);
-      rec.ja3s = md5Hex(rec.ja3s_string);
+      const fp = serverFingerprints(sh);
+      rec.ja3s_string = fp.ja3sString;
+      rec.ja3s = fp.ja3s;
     }
     if (this.cert !== undefined) Object.assign(rec, this.cert);
     return rec;
@@ -486,5 +487,7 @@ export const tlsAnalyzerFactory: AppAnalyzerFactory = {
   service: 'ssl',
   transports: ['tcp'],
   probe: (bytes, isOrig) => probeTls(bytes, isOrig),
+  // A handshake record; from the originator also an SSLv2 header (high bit set).
+  firstBytes: { orig: [CT_HANDSHAKE, ...Array.from({ length: 128 }, (_, i) => 0x80 + i)], resp: [CT_HANDSHAKE] },
   create: (ctx) => new TlsAnalyzer(ctx),
 };

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { ja3sString, ja3String, ja4, ja4Raw, md5Hex } from './fingerprint.js';
+import { ja3sString, ja3String, ja4, ja4Parts, ja4Raw, md5Hex } from './fingerprint.js';
 import { parseClientHello, parseServerHello, type ClientHello } from './hello.js';
 import { isGrease } from './names.js';
 import { alpnExt, clientHelloBody, groupsExt, pointFormatsExt, rawExt, serverAlpnExt, serverHelloBody, serverVersionExt, sigAlgsExt, sniExt, versionsExt } from './test-builder.js';
@@ -146,6 +146,30 @@ test('property: inserting GREASE anywhere changes neither JA3 nor JA4', () => {
       assert.equal(ja3String(ch), ja3String(plain));
       assert.equal(ja4(ch), ja4(plain));
     }),
+    { numRuns: RUNS },
+  );
+});
+
+test('property: ja4 (sorted typed arrays, cached) equals the hashed ja4Parts, also when a hello repeats shuffled', () => {
+  const h12 = (s: string): string => (s.length === 0 ? '000000000000' : createHash('sha256').update(s).digest('hex').slice(0, 12));
+  const value = fc.oneof(fc.constantFrom(...GREASE), fc.integer({ min: 0, max: 0xffff }), fc.constantFrom(0x0000, 0x0010, 0x002b, 0x000d));
+  fc.assert(
+    fc.property(
+      fc.array(value, { maxLength: 40 }), fc.uniqueArray(value.filter((v) => v !== 0x000a && v !== 0x000b), { maxLength: 20 }), fc.array(value, { maxLength: 10 }),
+      fc.boolean(), fc.constantFrom<'t' | 'q' | 'd'>('t', 'q', 'd'),
+      (ciphers, extTypes, sigs, tls13, transport) => {
+        const build = (order: number[]): ClientHello => parse(clientHelloBody({
+          ciphers,
+          extensions: order.map((t) => (t === 0x0000 ? sniExt('a.example') : t === 0x0010 ? alpnExt(['h2'])
+            : t === 0x000d ? sigAlgsExt(sigs) : t === 0x002b ? versionsExt(tls13 ? [0x0304] : [0x0303]) : rawExt(t, 1))),
+        }));
+        for (const order of [extTypes, [...extTypes].reverse()]) {
+          const ch = build(order);
+          const p = ja4Parts(ch, transport);
+          assert.equal(ja4(ch, transport), `${p.a}_${h12(p.ciphers)}_${h12(p.extensions)}`);
+        }
+      },
+    ),
     { numRuns: RUNS },
   );
 });

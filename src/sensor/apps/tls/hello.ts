@@ -81,6 +81,8 @@ function forEachExtension(c: Cursor, report: Report, each: (type: number, body: 
   const total = c.u16();
   if (total > c.remaining) report('tls_bad_extension_len', `extensions ${total} > ${c.remaining} left`);
   const block = c.sub(Math.min(total, c.remaining));
+  // One cursor re-pointed at each extension body (`each` uses it only during its call).
+  const body = new Cursor(block.buf, 0, 0);
   // Each iteration consumes at least 4 bytes of a block bounded by the message: the loop ends.
   while (block.remaining > 0) {
     if (block.remaining < 4) {
@@ -93,7 +95,8 @@ function forEachExtension(c: Cursor, report: Report, each: (type: number, body: 
       report('tls_bad_extension_len', `extension 0x${type.toString(16)} length ${len} > ${block.remaining}`);
       return;
     }
-    each(type, block.sub(len));
+    each(type, body.reset(block.buf, block.pos, block.pos + len));
+    block.pos += len;
   }
 }
 

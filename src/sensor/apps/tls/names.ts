@@ -41,9 +41,17 @@ export function versionName(v: number): string {
   return `unknown-0x${hex4(v)}`;
 }
 
+/** hex4 results seen so far (the same few dozen values recur in every handshake). */
+const HEX4 = new Map<number, string>();
+
 /** Four lower-case hex digits. */
 export function hex4(v: number): string {
-  return v.toString(16).padStart(4, '0');
+  let s = HEX4.get(v);
+  if (s === undefined) {
+    s = v.toString(16).padStart(4, '0');
+    if (HEX4.size < 4096) HEX4.set(v, s);
+  }
+  return s;
 }
 
 /** IANA names of the cipher suites seen in practice (the rest are printed as `0x....`). */
