@@ -276,3 +276,18 @@ test('probe hints: an analyzer never claims a first payload whose first byte its
     }
   }), { numRuns: RUNS * 10 });
 });
+
+test('an established connection idle for 10 minutes stays one connection; midstream traffic idle that long splits', () => {
+  const hs = [at(0, { ...C, flags: 'S', seq: 100 }), at(0.01, { ...S, flags: 'SA', seq: 500, ack: 101 }), at(0.02, { ...C, flags: 'A', seq: 101, ack: 501 })];
+  const shell = run([...hs,
+    at(1, { ...S, flags: 'PA', seq: 501, ack: 101, payload: 'whoami\n' }),
+    at(601, { ...S, flags: 'PA', seq: 508, ack: 101, payload: 'dir\n' }),
+  ]).conns;
+  assert.equal(shell.length, 1);
+  assert.equal(shell[0]!.conn_state, 'S1');
+  assert.ok(shell[0]!.duration > 600);
+  const midstream = run([at(0, { ...C, flags: 'PA', seq: 7, payload: 'a' }), at(601, { ...C, flags: 'PA', seq: 8, payload: 'b' })]).conns;
+  assert.equal(midstream.length, 2, 'no handshake: the 5-minute TCP timeout applies');
+  const short = run([...hs, at(1, { ...C, flags: 'PA', seq: 101, payload: 'x' }), at(700, { ...C, flags: 'PA', seq: 102, payload: 'y' })], { timeouts: { established: 300 } }).conns;
+  assert.equal(short.length, 2, 'configurable');
+});

@@ -27,7 +27,7 @@ import {
   EP_ACK, EP_ANY, EP_DATA, EP_FIN, EP_RST, EP_SYN, EP_SYNACK, H_ACK, H_DATA, H_FIN, H_GAP, H_INCONSISTENT, H_MULTIFLAG,
   H_RETRANS, H_RST, H_SYN, H_SYNACK, H_ZEROWIN, histOnce, histRepeat, tcpConnState, udpConnState,
 } from './flow/conn-state.js';
-import { DEFAULT_TIMEOUTS, Flow, FlowTable, L_CLOSED, L_OTHER, L_TCP, L_UDP, tupleHash, type FlowTimeouts } from './flow/flow-table.js';
+import { DEFAULT_TIMEOUTS, Flow, FlowTable, L_CLOSED, L_ESTABLISHED, L_OTHER, L_TCP, L_UDP, tupleHash, type FlowTimeouts } from './flow/flow-table.js';
 import { StreamDirection, type SegmentSink } from './flow/reassembly.js';
 import { makeUid } from './flow/uid.js';
 import type { ConnRecord, FlowId, RecordKind, RecordMap, RecordSink, Transport, WeirdRecord } from '../records/schema.js';
@@ -510,7 +510,8 @@ export class Sensor {
     if (isOrig) f.origEp |= ep; else f.respEp |= ep;
     const o = f.origEp, r = f.respEp;
     const closed = ((o | r) & EP_RST) !== 0 || ((o & EP_FIN) !== 0 && (r & EP_FIN) !== 0);
-    this.table.touch(f, closed ? L_CLOSED : L_TCP);
+    const established = (o & EP_SYN) !== 0 && (r & EP_SYNACK) !== 0;
+    this.table.touch(f, closed ? L_CLOSED : established ? L_ESTABLISHED : L_TCP);
   }
 
   /**
@@ -604,6 +605,7 @@ export class Sensor {
     this.expire(L_UDP, t.udp, now);
     this.expire(L_OTHER, t.other, now);
     this.expire(L_CLOSED, t.closed, now);
+    this.expire(L_ESTABLISHED, t.established, now);
     if (this.interim > 0) {
       for (let f = table.iFirst(); f !== null && f.nextInterim <= now; f = table.iFirst()) {
         f.interims++;

@@ -37,7 +37,8 @@ the damage; the command then exits with status 2 and says where and why.`)
     .option('--json', 'print the summary as JSON on stdout')
     .option('--interim <seconds>', 'seconds between interim records of open connections (open_conn log); 0 = off', parsePositive, 600)
     .option('--max-flows <n>', 'most concurrent flows; the least recently active is ended early beyond it (counted)', parsePositive, 1_000_000)
-    .option('--tcp-timeout <seconds>', 'TCP inactivity timeout', parsePositive, 300)
+    .option('--tcp-timeout <seconds>', 'TCP inactivity timeout (attempts, midstream connections)', parsePositive, 300)
+    .option('--tcp-established-timeout <seconds>', 'inactivity timeout of TCP connections whose handshake was seen and that are not closed', parsePositive, 3600)
     .option('--udp-timeout <seconds>', 'UDP inactivity timeout', parsePositive, 60)
     .option('--no-app', 'skip application-layer parsing (connections only)')
     .option('-w, --workers <n>', 'decoding threads: flows are sharded across N threads (this one and N - 1 workers)', parseWorkers, 1)
@@ -48,7 +49,7 @@ Examples:
   tcpdump -i eth0 -w - | c2hunt decode - -o live/   decode a live stream from standard input
   c2hunt decode big.pcap --workers 2 -o logs/       shard the flows across two threads`)
     .action(async (captures: string[], o: {
-      out: string; format: string; json?: boolean; interim: number; maxFlows: number; tcpTimeout: number; udpTimeout: number; app: boolean;
+      out: string; format: string; json?: boolean; interim: number; maxFlows: number; tcpTimeout: number; tcpEstablishedTimeout: number; udpTimeout: number; app: boolean;
       workers: number;
     }) => {
       if (o.format !== 'json' && o.format !== 'zeek') throw new Error(`Cannot decode: unknown format '${o.format}' (use json or zeek)`);
@@ -67,7 +68,7 @@ Examples:
       try {
         summaries = await decodeCaptures(captures, writer, {
           interimInterval: o.interim, maxFlows: o.maxFlows, appLayer: o.app, workers: o.workers, workerSink,
-          timeouts: { tcp: o.tcpTimeout, udp: o.udpTimeout },
+          timeouts: { tcp: o.tcpTimeout, udp: o.udpTimeout, established: o.tcpEstablishedTimeout },
           onFile: (s) => progress.setLabel(`decode ${s === '-' ? 'stdin' : basename(s)}`),
           onProgress: (done, total) => progress.update(done, total),
         });

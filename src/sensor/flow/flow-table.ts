@@ -22,13 +22,21 @@ export interface FlowTimeouts {
   other: number;
   /** A TCP connection closed by FIN from both sides or by RST is ended after this (Zeek tcp_close_delay: 5 s). */
   closed: number;
+  /**
+   * A TCP connection whose handshake was seen and that was not closed is ended after this much
+   * idle time (default 1 h). Zeek applies its 5-minute TCP timeout here too and so splits an idle
+   * reverse shell or C&C session into several connections, the later ones midstream and often
+   * with the direction flipped; c2hunt keeps the session whole, because a long connection is a
+   * behaviour it looks for. The flow table's bound still applies.
+   */
+  established: number;
 }
 
-export const DEFAULT_TIMEOUTS: Readonly<FlowTimeouts> = Object.freeze({ tcp: 300, udp: 60, other: 60, closed: 5 });
+export const DEFAULT_TIMEOUTS: Readonly<FlowTimeouts> = Object.freeze({ tcp: 300, udp: 60, other: 60, closed: 5, established: 3600 });
 
 /** Activity lists, one per timeout. */
-export const L_TCP = 0, L_UDP = 1, L_OTHER = 2, L_CLOSED = 3;
-const N_LISTS = 4;
+export const L_TCP = 0, L_UDP = 1, L_OTHER = 2, L_CLOSED = 3, L_ESTABLISHED = 4;
+const N_LISTS = 5;
 /** Initial number of hash chains (a power of two); the array doubles when flows outnumber it. */
 const INITIAL_BUCKETS = 4096;
 
@@ -119,8 +127,8 @@ export function tupleHash(
 export class FlowTable {
   private buckets: (Flow | null)[] = new Array<Flow | null>(INITIAL_BUCKETS).fill(null);
   private mask = INITIAL_BUCKETS - 1;
-  private heads: (Flow | null)[] = [null, null, null, null];
-  private tails: (Flow | null)[] = [null, null, null, null];
+  private heads: (Flow | null)[] = new Array<Flow | null>(N_LISTS).fill(null);
+  private tails: (Flow | null)[] = new Array<Flow | null>(N_LISTS).fill(null);
   private iHead: Flow | null = null;
   private iTail: Flow | null = null;
   size = 0;
