@@ -102,6 +102,7 @@ const LONG_CONN_DOCS: Docs<LongConnSettings> = {
   prevalentShare: d('share', 'share of internal hosts talking to the destination above which it is common'),
   prevalenceMinHosts: d('count', 'fewest internal hosts for the prevalence modifier to apply'),
   prevalenceFactor: d('factor', 'score multiplier for a common destination (chat, push, VPN)'),
+  interactiveFactor: d('factor', 'score multiplier for sessions of an interactive administration protocol (SSH, RDP) identified by content'),
 };
 
 const SCAN_DOCS: Docs<ScanSettings> = {

@@ -20,10 +20,18 @@ export interface LongConnSettings {
   prevalenceMinHosts: number;
   /** Score multiplier for a common destination (chat, push, VPN services many hosts hold open). */
   prevalenceFactor: number;
+  /** Score multiplier for sessions of an interactive administration protocol (SSH) identified by content. */
+  interactiveFactor: number;
 }
+
+/** Highest score a pair gets from the sum of its sessions alone (no single long session). */
+export const TOTAL_SCORE_CAP = 0.75;
+/** Services (as the sensor names them) of interactive remote administration. A reverse shell is raw TCP, not one of these. */
+export const INTERACTIVE_SERVICES: ReadonlySet<string> = new Set(['ssh', 'rdp']);
 
 export const LONG_CONN_DEFAULTS: Readonly<LongConnSettings> = Object.freeze({
   minSession: 3600, minTotal: 4 * 3600, fullScoreAt: 12 * 3600, prevalentShare: 0.1, prevalenceMinHosts: 8, prevalenceFactor: 0.6,
+  interactiveFactor: 0.7,
 });
 
 export function detectLongConnections(ds: Dataset, settings: Partial<LongConnSettings> = {}): Finding[] {
@@ -45,8 +53,10 @@ export function detectLongConnections(ds: Dataset, settings: Partial<LongConnSet
       if (c.duration > longest.duration) longest = c;
     }
     if (longest.duration < s.minSession && total < s.minTotal) continue;
-    const basis = Math.max(longest.duration, total);
-    let score = Math.min(1, 0.55 + 0.45 * Math.log(basis / s.minSession) / Math.log(s.fullScoreAt / s.minSession));
+    // One long session is the signal; many shorter ones that add up are weaker (capped at
+    // TOTAL_SCORE_CAP): people reconnect to the same service all day.
+    const curve = (d: number) => Math.min(1, 0.55 + 0.45 * Math.log(d / s.minSession) / Math.log(s.fullScoreAt / s.minSession));
+    let score = Math.max(longest.duration >= s.minSession ? curve(longest.duration) : 0, Math.min(TOTAL_SCORE_CAP, curve(total)));
     const bytes = longest.orig_bytes + longest.resp_bytes;
     const kbps = (bytes * 8) / 1000 / Math.max(longest.duration, 1);
     const fq = ds.nameOfConn(longest);
@@ -56,6 +66,11 @@ export function detectLongConnections(ds: Dataset, settings: Partial<LongConnSet
       `${conns.length} session(s) between the pair, ${fmtDuration(total)} in total`,
     ];
     if (open > 0) reasons.push(`${open} session(s) still open at the end of the data`);
+    const interactive = longest.service.split(',').find((x) => INTERACTIVE_SERVICES.has(x));
+    if (interactive !== undefined) {
+      score *= s.interactiveFactor;
+      reasons.push(`${interactive} is an interactive remote-administration protocol (identified by content): admin sessions run for hours, score x${s.interactiveFactor}`);
+    }
     const nHosts = ds.internalHosts().size;
     const talkers = Math.max(ds.talkersOf(longest.resp_h).size, fq !== undefined ? ds.talkersOf(fq).size : 0);
     const prevalence = nHosts > 0 ? talkers / nHosts : 0;
