@@ -1,4 +1,5 @@
 /** `c2hunt allow add|list|remove`: the analyst's allow-list (feedback the next analysis honours and reports). */
+import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import {
   addAllowEntry, allowFilePath, loadAllowList, matcherOf, parseExpiry, removeAllowEntries, saveAllowList, type AllowInput,
@@ -22,6 +23,8 @@ The list is a JSON file: --file, else $C2HUNT_ALLOWLIST, else ./c2hunt-allow.jso
     .addOption(new Option('--domain <pattern>', "'example.com' (that name) or '*.example.com' (every name under it and the apex)"))
     .addOption(new Option('--pair <src->dst>', "source address/network -> destination address, network or domain pattern"))
     .addOption(new Option('--finding <id>', 'one finding id: mark it as a false positive'))
+    .addOption(new Option('--incident <id>', 'an incident id: mark it as a false positive (one entry per finding of the incident; needs --from)'))
+    .addOption(new Option('--from <file>', 'the JSON of `c2hunt analyze --json` or `c2hunt report --format json` that holds the incident'))
     .requiredOption('--reason <text>', 'why it is fine (shown wherever a finding is suppressed)')
     .option('--expires <when>', "when the entry stops applying: '30d', '12h', '2w' or an ISO 8601 date")
     .addOption(new Option('--detector <name>', 'only findings of this detector').choices(DETECTORS))
@@ -32,8 +35,34 @@ Examples:
   c2hunt allow add --domain '*.dropbox.com' --reason 'sanctioned file sync'
   c2hunt allow add --cidr 10.9.0.5 --detector scan --reason 'vulnerability scanner' --expires 90d
   c2hunt allow add --pair '10.1.1.16->backup.example.net' --reason 'nightly backup'
-  c2hunt allow add --finding F27ce641205ecce96 --reason 'false positive: printer status poll'`)
-    .action((o: { cidr?: string; domain?: string; pair?: string; finding?: string; reason: string; expires?: string; detector?: string; by?: string; file?: string }) => {
+  c2hunt allow add --finding F27ce641205ecce96 --reason 'false positive: printer status poll'
+  c2hunt analyze cap.pcap --json > a.json && c2hunt allow add --incident I3957fb196d413587 --from a.json --reason 'lab host'`)
+    .action((o: { cidr?: string; domain?: string; pair?: string; finding?: string; incident?: string; from?: string; reason: string; expires?: string; detector?: string; by?: string; file?: string }) => {
+      if (o.incident !== undefined) {
+        // An incident is marked false positive through its findings: their ids are stable per
+        // behaviour and pair, while an incident id is per host or endpoint and would hide a later,
+        // real infection of the same host.
+        if (o.from === undefined) throw new Error('Cannot add allow-list entry: --incident needs --from FILE (the JSON of c2hunt analyze --json or report --format json)');
+        let doc: { incidents?: { id: string; findings: string[] }[] };
+        try {
+          doc = JSON.parse(readFileSync(o.from, 'utf8')) as typeof doc;
+        } catch (e) {
+          throw new Error(`Cannot read ${o.from}: ${(e as Error).message}`);
+        }
+        const inc = (doc.incidents ?? []).find((i) => i.id === o.incident);
+        if (inc === undefined) throw new Error(`Cannot add allow-list entry: no incident ${o.incident} in ${o.from}`);
+        const path = allowFilePath(o.file);
+        let list = loadAllowList(path);
+        for (const fid of inc.findings) {
+          const input: AllowInput = { reason: `${o.reason} (incident ${inc.id})`, finding: fid };
+          if (o.expires !== undefined) input.expires = parseExpiry(o.expires);
+          if (o.by !== undefined) input.by = o.by;
+          list = addAllowEntry(list, input).list;
+        }
+        saveAllowList(path, list);
+        process.stdout.write(`incident ${inc.id} marked as a false positive: ${inc.findings.length} finding(s) allowed (${o.reason}) in ${path}\n`);
+        return;
+      }
       const input: AllowInput = { reason: o.reason };
       if (o.cidr !== undefined) input.cidr = o.cidr;
       if (o.domain !== undefined) input.domain = o.domain;
