@@ -1,5 +1,7 @@
 /** Address helpers for the simulator: parse and format IPv4/IPv6 addresses and MACs as bytes. */
 
+import { addrToString } from '../sensor/packet/packet.js';
+
 /** An IPv4 (4 bytes) or IPv6 (16 bytes) address in network order. */
 export type IpBytes = Uint8Array;
 
@@ -43,23 +45,11 @@ export function ip(s: string): IpBytes {
   return s.includes(':') ? ip6(s) : ip4(s);
 }
 
-/** Formats an address canonically (dotted quad; RFC 5952 for IPv6). */
+/** Formats an address canonically (dotted quad; RFC 5952 for IPv6), as the sensor does. */
 export function ipStr(b: IpBytes): string {
   if (b.length === 4) return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
-  const g: number[] = [];
-  for (let i = 0; i < 16; i += 2) g.push((b[i] << 8) | b[i + 1]);
-  // Longest run (>= 2) of zero groups becomes "::".
-  let bestStart = -1, bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) { i++; continue; }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) { bestStart = i; bestLen = j - i; }
-    i = j;
-  }
-  const hex = (xs: number[]): string => xs.map((x) => x.toString(16)).join(':');
-  if (bestStart < 0) return hex(g);
-  return `${hex(g.slice(0, bestStart))}::${hex(g.slice(bestStart + bestLen))}`;
+  const dv = new DataView(b.buffer, b.byteOffset, 16);
+  return addrToString([dv.getUint32(0), dv.getUint32(4), dv.getUint32(8), dv.getUint32(12)]);
 }
 
 /** Parses `aa:bb:cc:dd:ee:ff`. */
