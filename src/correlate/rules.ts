@@ -164,7 +164,8 @@ export const VERDICT_RULES: readonly VerdictRule[] = [
       const hits = ctx.items.filter((i) => BEHAVIOUR.has(i.f.detector) && i.intel.length > 0);
       if (hits.length === 0) return undefined;
       const h = hits.find((i) => i.f.detector === 'beacon') ?? hits[0]!;
-      const mining = hits.every((i) => i.f.detector === 'mining');
+      // A miner's long session to its pool is part of the mining, not a separate C&C channel.
+      const mining = hits.some((i) => i.f.detector === 'mining') && !hits.some((i) => i.f.detector === 'beacon');
       return {
         label: mining ? 'cryptominer (known pool)' : 'C&C channel',
         because: `${intelWho(h.intel[0]!)}, and ${h.f.src} ${h.f.detector === 'beacon' ? `beacons to it ${beaconPhrase(h)}` : h.f.detector === 'long_conn' ? 'holds long connections to it' : h.f.detector === 'mining' ? 'mines there' : 'resolves it suspiciously'}: intelligence and behaviour agree`,
