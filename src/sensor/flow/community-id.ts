@@ -27,6 +27,22 @@ export function digest(algorithm: string, data: Uint8Array | string, encoding: '
   return crypto.createHash(algorithm).update(data).digest(encoding);
 }
 
+const HAS_PORTS = 1, ONE_WAY = 2;
+
+/**
+ * The specification's port rules, packed in one number (no allocation on the hot path): bit 0
+ * the protocol has ports, bit 1 the flow is one-way (an ICMP type without counterpart), bits 2+
+ * the destination port to hash (ICMP: the counterpart type of a request/reply, else the code).
+ */
+function portRule(proto: number, sport: number, dport: number): number {
+  if (proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6) {
+    const pair = (proto === IPPROTO_ICMP ? ICMP4_PAIR : ICMP6_PAIR)[sport];
+    return pair === undefined ? HAS_PORTS | ONE_WAY | (dport << 2) : HAS_PORTS | (pair << 2);
+  }
+  const ports = proto === IPPROTO_TCP || proto === IPPROTO_UDP || proto === IPPROTO_SCTP;
+  return (ports ? HAS_PORTS : 0) | (dport << 2);
+}
+
 function cmpBytes(a: Uint8Array, b: Uint8Array): number {
   for (let i = 0; i < a.length && i < b.length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
   return a.length - b.length;
@@ -53,14 +69,10 @@ export function communityIdWords(
     // One IPv4-mapped address beside a real IPv6 one (an odd IPv6 packet): the byte form handles it.
     return communityId(addrBytes([a0, a1, a2, a3]), addrBytes([b0, b1, b2, b3]), proto, sport, dport, seed);
   }
-  let hasPorts = proto === IPPROTO_TCP || proto === IPPROTO_UDP || proto === IPPROTO_SCTP;
-  let oneWay = false;
-  if (proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6) {
-    hasPorts = true;
-    const pair = (proto === IPPROTO_ICMP ? ICMP4_PAIR : ICMP6_PAIR)[sport];
-    if (pair === undefined) oneWay = true;
-    else dport = pair;
-  }
+  const rule = portRule(proto, sport, dport);
+  const hasPorts = (rule & HAS_PORTS) !== 0;
+  const oneWay = (rule & ONE_WAY) !== 0;
+  dport = rule >>> 2;
   // Compare the addresses as unsigned big-endian words (the byte order of the specification).
   let c = (a0 >>> 0) - (b0 >>> 0);
   if (c === 0) c = (a1 >>> 0) - (b1 >>> 0);
@@ -106,14 +118,10 @@ function putWord(b: Uint8Array, o: number, w: number): number {
  * the type as `sport` and the code as `dport`.
  */
 export function communityId(src: Uint8Array, dst: Uint8Array, proto: number, sport: number, dport: number, seed = 0): string {
-  let hasPorts = proto === IPPROTO_TCP || proto === IPPROTO_UDP || proto === IPPROTO_SCTP;
-  let oneWay = false;
-  if (proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6) {
-    hasPorts = true;
-    const pair = (proto === IPPROTO_ICMP ? ICMP4_PAIR : ICMP6_PAIR)[sport];
-    if (pair === undefined) oneWay = true;
-    else dport = pair;
-  }
+  const rule = portRule(proto, sport, dport);
+  const hasPorts = (rule & HAS_PORTS) !== 0;
+  const oneWay = (rule & ONE_WAY) !== 0;
+  dport = rule >>> 2;
   const c = cmpBytes(src, dst);
   const ordered = c < 0 || (c === 0 && (!hasPorts || sport <= dport));
   if (!oneWay && !ordered) {
