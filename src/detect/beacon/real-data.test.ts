@@ -13,8 +13,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { scoreBeacon } from './index.js';
+import { DATA_DIR } from '../../testing/data.js';
 
-const DATA = process.env.C2HUNT_DATA ?? path.resolve(process.cwd(), '../shared/data');
+const DATA = DATA_DIR;
 const RITA = path.join(DATA, 'beacon/rita');
 const MISSING = path.join(RITA, 'missing_host');
 const PROXY_HTTP = path.join(RITA, 'proxy/http.log');

@@ -11,8 +11,9 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { CaptureError } from './capture-error.js';
 import { readCapture } from './read.js';
+import { DATA_DIR } from '../../testing/data.js';
 
-const DATA = process.env.C2HUNT_DATA ?? path.resolve(process.cwd(), '../shared/data');
+const DATA = DATA_DIR;
 const DIRS = ['parsers/ndpi-tests/pcap', 'beacon'].map((d) => path.join(DATA, d));
 
 function hasTool(name: string): boolean {

@@ -9,6 +9,7 @@ import { encodeDnsMessage, rdata } from '../apps/dns/index.js';
 import { clientHelloBody, hsMsg, records, serverHelloBody, sniExt } from '../apps/tls/test-builder.js';
 import { ethernet, ipPacket, pcapFile, tcpConversation, udpDatagram, udpFrame } from '../testing/frames.js';
 import type { RecordKind } from '../../records/schema.js';
+import { DATA_DIR } from '../../testing/data.js';
 
 type Frame = { ts: number; data: Uint8Array };
 
@@ -184,7 +185,7 @@ test('workers: a missing file is CAPTURE_OPEN like one thread; bad worker counts
   await assert.rejects(decodeCaptures([], { write() {} }, { workers: 2, analyzers: [] }), /custom analyzers/);
 });
 
-const DATA = resolve(process.env['C2HUNT_DATA'] ?? resolve(process.cwd(), '../shared/data'));
+const DATA = DATA_DIR;
 
 test('workers agree with one thread on real captures', { skip: !existsSync(DATA) && 'shared data absent' }, async () => {
   const dir = join(DATA, 'parsers', 'ndpi-tests', 'pcap');

@@ -9,9 +9,10 @@ import { RECORD_KINDS, type RecordKind } from '../../records/schema.js';
 import { decodeCaptures } from '../decode-file.js';
 import { tcpConversation, pcapFile, udpFrame } from '../testing/frames.js';
 import { createSharedJsonLinesSink, jsonLine, sharedJsonLinesPaths, sharedJsonLinesState } from './jsonl-sink.js';
+import { DATA_DIR } from '../../testing/data.js';
 
 const RUNS = Number(process.env.C2HUNT_FUZZ_RUNS ?? 300);
-const DATA = resolve(process.env['C2HUNT_DATA'] ?? resolve(process.cwd(), '../shared/data'));
+const DATA = DATA_DIR;
 
 function withDir<T>(fn: (dir: string) => Promise<T> | T): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'c2hunt-jsonl-'));

@@ -15,9 +15,10 @@ import type { FlowId } from '../../../records/schema.js';
 import { dnsAnalyzer } from './analyzer.js';
 import { type DnsMessage, isDnsMessage, parseDnsMessage } from './message.js';
 import { FakeContext } from './fake-context.js';
+import { DATA_DIR } from '../../../testing/data.js';
 
 const run = promisify(execFile);
-const DATA = process.env.C2HUNT_DATA ?? path.resolve(process.cwd(), '../shared/data');
+const DATA = DATA_DIR;
 const PARSERS = path.join(DATA, 'parsers');
 const HAVE_TSHARK = spawnSync('tshark', ['-v'], { stdio: 'ignore' }).status === 0;
 const SKIP = !existsSync(PARSERS) ? `shared data absent (${PARSERS})` : !HAVE_TSHARK ? 'tshark absent' : false;

@@ -13,13 +13,14 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { FlowId, RecordKind, RecordMap } from '../../../records/schema.js';
 import type { AppAnalyzerFactory, AppContext, StreamAnalyzer } from '../types.js';
+import { DATA_DIR } from '../../../testing/data.js';
 
 /** Output of one tshark run, at most (bytes). The shared captures are a few MiB. */
 const TSHARK_MAX_OUTPUT = 1 << 30;
 
 /** The shared data folder: `$C2HUNT_DATA`, else `../shared/data` beside the checkout. */
 export function dataDir(): string {
-  return process.env.C2HUNT_DATA ?? path.resolve(process.cwd(), '../shared/data');
+  return DATA_DIR;
 }
 
 let tsharkCache: boolean | undefined;

@@ -18,8 +18,9 @@ import type { TlsRecord } from '../../../records/schema.js';
 import { TlsAnalyzer, probeTls } from './analyzer.js';
 import { cipherName, knownCipherNames } from './names.js';
 import { FakeContext } from './test-builder.js';
+import { DATA_DIR } from '../../../testing/data.js';
 
-const DATA = process.env.C2HUNT_DATA ?? path.resolve(process.cwd(), '../shared/data');
+const DATA = DATA_DIR;
 const NDPI = path.join(DATA, 'parsers/ndpi-tests');
 const HAVE_TSHARK = spawnSync('tshark', ['-v'], { stdio: 'ignore' }).status === 0;
 const HAVE_MERGECAP = spawnSync('mergecap', ['-v'], { stdio: 'ignore' }).status === 0;
