@@ -127,6 +127,18 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
       assert.equal((await s.pdnsForIps(['203.0.113.10', '192.0.2.1'])).length, 2);
     });
 
+    withStore('first seen: the earliest connection to each address over every ingest', async (s) => {
+      await ingestRecords(s, 'fs1', { conn: [conn({ ts: T0 + 500, orig_h: '10.0.0.1', resp_h: '203.0.113.7', resp_p: 443 })] });
+      await ingestRecords(s, 'fs2', { conn: [
+        conn({ ts: T0 + 100, orig_h: '10.0.0.2', resp_h: '203.0.113.7', resp_p: 80 }),
+        conn({ ts: T0 + 900, orig_h: '10.0.0.1', resp_h: '2001:db8::7', resp_p: 443 }),
+        conn({ ts: T0 + 50, orig_h: '203.0.113.9', resp_h: '10.0.0.1', resp_p: 22 }),
+      ] });
+      const m = await s.firstSeen(['203.0.113.7', '2001:db8::7', '203.0.113.9', '192.0.2.200']);
+      assert.deepEqual([...m.entries()].sort(), [['2001:db8::7', T0 + 900], ['203.0.113.7', T0 + 100]], 'originator-only and unseen addresses are absent');
+      assert.equal((await s.firstSeen([])).size, 0);
+    });
+
     withStore('interim connections: the latest is kept until the final record arrives, across ingests', async (s) => {
       const base = { ts: T0, uid: 'Copen1', orig_h: '10.0.0.5', resp_h: '203.0.113.10', resp_p: 443 };
       await ingestRecords(s, 'i1', { conn: [conn({ ...base, interim: true, duration: 600 }), conn({ ...base, interim: true, duration: 1200 }), conn({ ...base, uid: 'Cother', duration: 1 })] });

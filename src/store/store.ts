@@ -202,6 +202,16 @@ export interface Store {
   /** Addresses a name resolved to (with `subdomains`, also its subdomains), by first seen. */
   pdnsByName(name: string, opts?: { window?: TimeWindow; subdomains?: boolean }): Promise<PdnsEntry[]>;
 
+  // -- history ---------------------------------------------------------------------------------
+  /**
+   * When each of these responder addresses was first contacted in all stored history (the
+   * earliest `ts` of a connection to it, any originator), for the "first seen" modifier: a
+   * destination nobody talked to before this week is more suspicious than one contacted daily
+   * for a year. Addresses never seen are absent from the map. Raw records removed by retention
+   * are forgotten, so the answer is bounded by the retention period.
+   */
+  firstSeen(ips: readonly string[]): Promise<Map<string, number>>;
+
   // -- lookback queries -------------------------------------------------------------------------
   /** Connections matching a filter grouped by originator or responder, most connections first. */
   connGroups(filter: ConnFilter, by: 'orig_h' | 'resp_h', opts?: QueryOptions): Promise<ConnGroup[]>;

@@ -374,6 +374,16 @@ export class DuckDBStore implements Store {
     return (await this.rows(`SELECT * FROM pdns WHERE ${where.join(' AND ')} ORDER BY first_seen, fqdn, ip`, params)).map(toPdns);
   }
 
+  // -- history ---------------------------------------------------------------------------------
+
+  async firstSeen(ips: readonly string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    if (ips.length === 0) return out;
+    const rows = await this.rows(`SELECT resp_h, min(ts) AS first FROM conn WHERE list_contains($ips, resp_h) GROUP BY resp_h`, { ips: [...ips] });
+    for (const r of rows) out.set(String(r.resp_h), num(r.first));
+    return out;
+  }
+
   // -- lookback queries ------------------------------------------------------------------------
 
   async connGroups(filter: ConnFilter, by: 'orig_h' | 'resp_h', opts: QueryOptions = {}): Promise<ConnGroup[]> {
