@@ -35,6 +35,11 @@ export interface C2huntConfig {
   readonly scan: Readonly<ScanSettings>;
   readonly dns: Readonly<DnsSettings>;
   readonly internalNets: readonly string[];
+  /**
+   * Store location used when a command gets no `--store`/`--db` and `$C2HUNT_STORE` is unset:
+   * a DuckDB file path or a `clickhouse://` URL.
+   */
+  readonly store?: string;
 }
 
 /** A loaded configuration and where its values came from. */
@@ -122,7 +127,7 @@ export function parseConfigObject(obj: unknown, name: string, path: string | und
   const root = obj as Record<string, unknown>;
   const overridden = new Set<string>();
   const out: Record<string, unknown> = {};
-  const known = [...SECTIONS, 'internalNets', '$comment'];
+  const known = [...SECTIONS, 'internalNets', 'store', '$comment'];
   for (const k of Object.keys(root)) if (!known.includes(k)) fail(`unknown key ${k} (known: ${known.join(', ')})`);
 
   for (const sec of SECTIONS) {
@@ -175,6 +180,11 @@ export function parseConfigObject(obj: unknown, name: string, path: string | und
     overridden.add('internalNets');
   }
   out.internalNets = nets;
+  if (root.store !== undefined) {
+    if (typeof root.store !== 'string' || root.store.trim() === '') fail('store must be a DuckDB file path or a clickhouse:// URL (a non-empty string)');
+    out.store = root.store;
+    overridden.add('store');
+  }
   const settings = deepFreeze(out) as unknown as C2huntConfig;
   return Object.freeze({ ...(path !== undefined ? { path } : {}), origin, settings, overridden });
 }

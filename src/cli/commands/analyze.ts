@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { analyzeCaptures, analyzePaths, type AnalyzeResult } from '../../analyze.js';
 import { DEFAULT_DB_PATH, openStore } from '../../store/index.js';
+import { STORE_ENV, storeLabel, storeLocation } from '../store-option.js';
 import { DEFAULT_INTERNAL_NETS } from '../../detect/networks.js';
 import { Progress } from '../progress.js';
 import { renderFindings } from '../render.js';
@@ -23,7 +24,8 @@ export function registerAnalyze(program: Command): void {
 propagation scanning and cryptomining. Each finding says why, with the numbers behind its score,
 and what the history shows about its endpoint (the domains behind an IP, who else talked to it).`)
     .argument('<paths...>', "captures (pcap/pcapng, gzip or not), Zeek or Suricata logs, folders of them; '-' (stdin, with --no-db)")
-    .option('--db <file>', 'store (DuckDB file): records are ingested there and the analysis covers all it holds', DEFAULT_DB_PATH)
+    .option('--store <location>', `store that records are ingested into; the analysis covers all it holds: a DuckDB file or clickhouse://user:pass@host:8123/db[?cluster=NAME] (default $${STORE_ENV}, else the config file's "store", else ./${DEFAULT_DB_PATH})`)
+    .option('--db <location>', 'same as --store')
     .option('--no-db', 'analyse captures in memory only, keep nothing')
     .option('--json', 'print the findings as JSON')
     .option('--internal <cidrs>', `internal networks, comma-separated (default: the config's internalNets, else ${DEFAULT_INTERNAL_NETS.join(',')})`)
@@ -41,12 +43,13 @@ and what the history shows about its endpoint (the domains behind an IP, who els
 Examples:
   c2hunt analyze capture.pcap                     ingest into ./c2hunt.duckdb, analyse, print findings
   c2hunt analyze /opt/zeek/logs --db site.duckdb  Zeek logs instead of packets
+  c2hunt analyze capture.pcap --store clickhouse://c2hunt:secret@ch1:8123/c2hunt
   c2hunt analyze monday.pcapng tuesday.pcapng --internal 10.0.0.0/8,192.168.0.0/16
   c2hunt analyze capture.pcap --no-db             nothing written to disk
   c2hunt analyze capture.pcap --intel feodo.csv --intel misp-event.json
   c2hunt analyze capture.pcap --json | jq '.findings[] | select(.detector == "beacon")'`)
     .action(async (captures: string[], o: {
-      json?: boolean; internal?: string; minSeverity: string; minVerdict: string; limit: number; db: string | false; findings?: boolean;
+      json?: boolean; internal?: string; minSeverity: string; minVerdict: string; limit: number; db?: string | false; store?: string; findings?: boolean;
       allowFile?: string; allow: boolean; intel: string[] | false; intelDir?: string; config?: string;
     }) => {
       const min = SEVERITIES.indexOf(o.minSeverity as Severity);
@@ -61,7 +64,8 @@ Examples:
       const detect = { ...detectSettingsOf(config.settings), ...(intel.indicators > 0 ? { intel: intel.index } : {}) };
       const progress = new Progress('analyze', !o.json && process.stderr.isTTY === true);
       let r: AnalyzeResult;
-      if (o.db === false) {
+      const location = o.db === false ? undefined : storeLocation(o);
+      if (location === undefined) {
         r = await analyzeCaptures(captures, {
           internalNets, detect,
           onFile: (s) => progress.setLabel(`decode ${s === '-' ? 'stdin' : basename(s)}`),
@@ -69,7 +73,7 @@ Examples:
         });
       } else {
         if (captures.includes('-')) throw new Error("Cannot analyze standard input into a store: use --no-db, or save the stream to a file first");
-        const store = await openStore(o.db);
+        const store = await openStore(location);
         try {
           r = await analyzePaths(store, captures, {
             internalNets, detect,
@@ -95,7 +99,7 @@ Examples:
       } else {
         if (r.ingest !== undefined) {
           const i = r.ingest;
-          process.stdout.write(`store ${o.db}: ${i.ingested} file(s) ingested, ${i.already_ingested} already there, ${i.failed} failed; analysing all it holds\n`);
+          process.stdout.write(`store ${storeLabel(location ?? '')}: ${i.ingested} file(s) ingested, ${i.already_ingested} already there, ${i.failed} failed; analysing all it holds\n`);
           for (const f of i.files.filter((x) => x.status === 'failed' || x.status === 'ignored')) process.stdout.write(`  ${f.status} ${f.path}: ${f.reason ?? ''}\n`);
         } else {
           const pk = r.captures.reduce((n, s) => Math.max(n, s.packets), 0);

@@ -14,7 +14,8 @@ export function registerConfig(program: Command): void {
     .description(`Print every detector setting: its effective value (the default, or the config file's), the default,
 the unit, where the value came from, and what it does. The config file is JSON with the sections
 beacon, beaconScore, longConn, scan, dns (objects of settings, as listed here without the section
-prefix) and internalNets (a list of CIDRs); a top-level "$comment" is allowed for notes. Unknown keys,
+prefix), internalNets (a list of CIDRs) and store (the store location every command uses when
+given no --store: a DuckDB file or a clickhouse:// URL); a top-level "$comment" is allowed for notes. Unknown keys,
 wrong types and values out of their unit's range are errors that name the key.`)
     .option('--config <file>', CONFIG_OPTION_HELP)
     .option('--json', 'print the settings as JSON')

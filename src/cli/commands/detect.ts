@@ -9,6 +9,7 @@ import { detectSettingsOf, loadConfig } from '../../config/index.js';
 import { loadCommandIntel } from '../../intel/cli-load.js';
 import { table } from '../table.js';
 import { CONFIG_OPTION_HELP } from './config.js';
+import { addStoreOption, storeExists, storeHintArgs, storeLabel, storeLocation, type StoreFlags } from '../store-option.js';
 
 /** A store whose newest record is at most this old (seconds of wall time) is fed continuously. */
 export const LIVE_STORE_AGE = 24 * 3600;
@@ -41,10 +42,10 @@ export interface DetectorSummary {
   seconds: number;
 }
 
-interface DetectFlags { db: string; since?: string; until?: string; config?: string; json?: boolean; intel: string[] | false; intelDir?: string }
+interface DetectFlags extends StoreFlags { since?: string; until?: string; config?: string; json?: boolean; intel: string[] | false; intelDir?: string }
 
 export function registerDetect(program: Command): void {
-  program.command('detect')
+  const cmd = program.command('detect')
     .summary('run every detector over the store and store the findings')
     .description(`Run every detector (beacons, long connections, scanning, mining, DNS abuse, and threat
 intelligence when feeds are present) over a window of the store, store the findings (a finding
@@ -53,8 +54,8 @@ found again keeps its id and widens its first/last), and print a summary per det
 Window: --since/--until when given (relative forms such as 24h count back from the newest stored
 record). Otherwise everything in the store, except for a continuously fed store, recognised by its
 newest record being less than 24 hours older than the current time: then the last 24 hours.
-List the findings with c2hunt findings.`)
-    .option('--db <file>', 'store file (DuckDB)', DEFAULT_DB_PATH)
+List the findings with c2hunt findings.`);
+  addStoreOption(cmd, 'to read records from and store findings in')
     .option('--since <when>', 'from this time: ISO date/time (UTC unless a zone is given), epoch seconds, or a duration before the newest stored record (24h, 7d)')
     .option('--until <when>', 'before this time (same forms as --since)')
     .option('--config <file>', CONFIG_OPTION_HELP)
@@ -69,10 +70,11 @@ Examples:
   c2hunt detect --config strict.json --json`)
     .action(async (o: DetectFlags) => {
       const config = loadConfig(o.config);
-      if (o.db !== ':memory:' && !existsSync(o.db)) throw new Error(`Cannot detect: no store ${o.db} (run c2hunt ingest first, or give --db)`);
+      const location = storeLocation(o);
+      if (!storeExists(location)) throw new Error(`Cannot detect: no store ${location} (run c2hunt ingest first, or give --store)`);
       const intel = loadCommandIntel({ dir: o.intelDir, files: o.intel === false ? [] : o.intel, useDir: o.intel !== false });
       for (const p of intel.problems) process.stderr.write(`c2hunt: intelligence: ${p}\n`);
-      const store = await openStore(o.db);
+      const store = await openStore(location);
       try {
         const range = await store.dataRange();
         const { window, rule } = chooseWindow(range, Date.now() / 1000, o.since, o.until);
@@ -92,7 +94,7 @@ Examples:
         const hosts = ds.internalHosts().size;
         if (o.json) {
           process.stdout.write(JSON.stringify({
-            store: o.db, window: { since: window.since ?? null, until: window.until ?? null, rule }, config: config.path ?? null,
+            store: storeLabel(location), window: { since: window.since ?? null, until: window.until ?? null, rule }, config: config.path ?? null,
             records: { conn: ds.conns.length, dns: ds.dns.length, tls: ds.tls.length, http: ds.http.length, mining: ds.mining.length },
             internal_hosts: hosts, findings: r.findings.length, detectors,
             timings: { load: Number(load.toFixed(3)), save: Number(save.toFixed(3)) },
@@ -101,12 +103,12 @@ Examples:
         }
         const w = rule === 'everything' ? 'everything stored'
           : `${window.since !== undefined ? formatTime(window.since) : 'start'} .. ${window.until !== undefined ? formatTime(window.until) : 'end'} UTC${rule === 'last-24h' ? ' (last 24 hours: the store is fed continuously)' : ''}`;
-        process.stdout.write(`store ${o.db}, window: ${w}\n`);
+        process.stdout.write(`store ${storeLabel(location)}, window: ${w}\n`);
         process.stdout.write(`config: ${config.path ?? 'defaults'}; threat intelligence: ${intel.indicators > 0 ? intel.sources.join(', ') : 'none'}\n`);
         process.stdout.write(`${ds.conns.length.toLocaleString('en-US')} connections, ${ds.dns.length.toLocaleString('en-US')} DNS lookups, ${hosts} internal hosts (loaded in ${load.toFixed(2)} s)\n\n`);
         process.stdout.write(table(['detector', 'findings', ...SEVERITIES, 'seconds'],
           detectors.map((d) => [d.detector, d.findings, ...SEVERITIES.map((s) => d.by_severity[s]), d.seconds.toFixed(2)])) + '\n');
-        process.stdout.write(`\n${r.findings.length} finding(s) stored in ${save.toFixed(2)} s; list them with c2hunt findings${o.db !== DEFAULT_DB_PATH ? ` --db ${o.db}` : ''}\n`);
+        process.stdout.write(`\n${r.findings.length} finding(s) stored in ${save.toFixed(2)} s; list them with c2hunt findings${storeHintArgs(location)}\n`);
       } finally {
         await store.close();
       }

@@ -3,6 +3,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { DEFAULT_DB_PATH, formatTime, openStore, parseWindow } from '../../store/index.js';
 import { SEVERITY_THRESHOLDS, type Detector, type Finding, type Severity } from '../../detect/finding.js';
 import { table } from '../table.js';
+import { addStoreOption, storeLocation, type StoreFlags } from '../store-option.js';
 
 /** Most findings read from the store before filtering (the store caps queries at 100,000 rows). */
 const READ_LIMIT = 100_000;
@@ -38,17 +39,17 @@ function oneOf<T extends string>(names: readonly T[], what: string): (v: string)
   };
 }
 
-interface FindingsFlags { db: string; host?: string; detector?: Detector; minSeverity?: Severity; since?: string; until?: string; json?: boolean; limit: number }
+interface FindingsFlags extends StoreFlags { host?: string; detector?: Detector; minSeverity?: Severity; since?: string; until?: string; json?: boolean; limit: number }
 
 export function registerFindings(program: Command): void {
-  program.command('findings')
+  const cmd = program.command('findings')
     .summary('list stored findings, ranked (table or --json)')
     .description(`List the findings stored by c2hunt detect (or c2hunt analyze), most severe first, then by
 score. A finding is kept once per id: running detect again updates it. --since/--until select
 findings whose evidence overlaps the window. The JSON is the documented Finding shape
 (src/detect/finding.ts): id, detector, kind, title, src, dst/dsts, fqdn, port, proto, first, last,
-score, severity, evidence, reasons, uids, attack.`)
-    .option('--db <file>', 'store file (DuckDB)', DEFAULT_DB_PATH)
+score, severity, evidence, reasons, uids, attack.`);
+  addStoreOption(cmd, 'to read findings from')
     .option('--host <ip>', 'only findings whose source or destination is this address')
     .option('--detector <name>', `only this detector: ${DETECTOR_NAMES.join(', ')}`, oneOf(DETECTOR_NAMES, 'detector'))
     .option('--min-severity <level>', `lowest severity listed: ${[...SEVERITIES].reverse().join(', ')}`, oneOf(SEVERITIES, 'severity'))
@@ -61,7 +62,7 @@ Examples:
   c2hunt findings --min-severity high
   c2hunt findings --host 192.168.1.23 --detector beacon --json | jq '.findings[0].evidence'`)
     .action(async (o: FindingsFlags) => {
-      const store = await openStore(o.db, { readOnly: true });
+      const store = await openStore(storeLocation(o), { readOnly: true });
       let shown: Finding[];
       let total: number;
       try {

@@ -9,6 +9,7 @@ import type { Severity } from '../../detect/finding.js';
 import { RECORD_KINDS } from '../../records/schema.js';
 import { Progress, human } from '../progress.js';
 import { table } from '../table.js';
+import { STORE_ENV, storeLabel, storeLocation } from '../store-option.js';
 
 /** Commander parser of a duration option (`30d`). */
 export function durationArg(v: string): number {
@@ -33,7 +34,8 @@ A file is identified by the SHA-256 of its content: a file already stored is ski
 
 Threat intelligence (the feed directory, see \`c2hunt intel\`, plus --intel files) is matched as records are stored: connections, DNS queries and answers, TLS server names and fingerprints, HTTP hosts and URLs, and connections to the addresses of listed domains through passive DNS. Each hit is saved as a finding (detector intel) after its file's commit and, with --alert, sent at once (once per finding).`)
     .argument('<paths...>', 'capture files, log files, or folders of them')
-    .option('--db <file>', 'store file (DuckDB)', DEFAULT_DB_PATH)
+    .option('--store <location>', `store: a DuckDB file or clickhouse://user:pass@host:8123/db[?cluster=NAME] (default $${STORE_ENV}, else the config file's "store", else ./${DEFAULT_DB_PATH})`)
+    .option('--db <location>', 'same as --store')
     .option('--json', 'print the summary as JSON on stdout')
     .option('--retain <duration>', 'afterwards, delete raw records older than the newest record minus this (e.g. 30d); passive DNS and findings are kept', durationArg)
     .option('--intel <file>', 'also match this threat-intelligence feed file (any supported format; repeatable)', collect, [] as string[])
@@ -50,11 +52,13 @@ or a capture was damaged (the other files are stored); 1 when the store cannot b
 Examples:
   c2hunt ingest capture.pcap                       store a capture in ./${DEFAULT_DB_PATH}
   c2hunt ingest /opt/zeek/logs --db zeek.duckdb    every Zeek log below the folder, in time order
+  c2hunt ingest conn.log.gz --store 'clickhouse://c2hunt:secret@ch1:8123/c2hunt?cluster=c2hunt'
+                                                   into a ClickHouse cluster (see README, scale-out)
   c2hunt ingest eve.json --retain 30d              Suricata EVE, then keep 30 days of raw records
   c2hunt ingest capture.pcap --intel feodo.csv --alert jsonl:alerts.jsonl
                                                    intelligence hits as findings and alerts`)
     .action(async (paths: string[], o: {
-      db: string; json?: boolean; retain?: number; intel: string[] | false; intelDir?: string;
+      db?: string; store?: string; json?: boolean; retain?: number; intel: string[] | false; intelDir?: string;
       alert: string[]; alertMinSeverity: Severity; webhookHeader: string[];
     }) => {
       // Fail fast on unreadable intelligence and bad sink specs, before the store is touched.
@@ -69,7 +73,8 @@ Examples:
       const sinks: AlertSink[] = o.alert.map((s) => parseSinkSpec(s, { headers }));
       const dispatcher = sinks.length > 0 ? new AlertDispatcher(sinks, { minSeverity: o.alertMinSeverity }) : undefined;
       const alerts = { sent: 0, below: 0, suppressed: 0, failures: [] as { sink: string; id: string; error: string }[] };
-      const store = await openStore(o.db);
+      const location = storeLocation(o);
+      const store = await openStore(location);
       const matcher = intel.indicators > 0
         ? new IngestIntelMatcher(intel.index, {
           store,
@@ -102,9 +107,9 @@ Examples:
       const hits = matcher?.summary();
       if (o.json) {
         const intelJson = { sources: intel.sources, indicators: intel.indicators, ...(hits !== undefined ? hits : {}), ...(dispatcher !== undefined ? { alerts } : {}) };
-        process.stdout.write(JSON.stringify({ db: o.db, ...summary, intel: intelJson }, null, 2) + '\n');
+        process.stdout.write(JSON.stringify({ db: storeLabel(location), ...summary, intel: intelJson }, null, 2) + '\n');
       } else {
-        printSummary(o.db, summary);
+        printSummary(storeLabel(location), summary);
         printIntel(intel.sources, hits, dispatcher !== undefined ? { ...alerts, sinks: sinks.length, min: o.alertMinSeverity } : undefined);
       }
       if (summary.failed > 0 || summary.files.some((f) => f.warning)) process.exitCode = 2;

@@ -7,8 +7,9 @@ import {
 import { table } from '../table.js';
 import { retroHunt, type RetroHuntResult } from '../../intel/retro-hunt.js';
 import { DEFAULT_DB_PATH } from '../../store/index.js';
+import { STORE_ENV, storeLocation } from '../store-option.js';
 
-const DB_HELP = `store to retro-hunt in: the new indicators are matched against all its history (default ${DEFAULT_DB_PATH}, when it exists)`;
+const DB_HELP = `store to retro-hunt in: the new indicators are matched against all its history; a DuckDB file or clickhouse:// URL (default $${STORE_ENV}, else the config file's "store", else ./${DEFAULT_DB_PATH} when it exists)`;
 
 function printHunt(h: RetroHuntResult | undefined, feed: string): void {
   if (h === undefined) return;
@@ -87,17 +88,18 @@ Examples:
     .option('--replace', 'replace a feed of the same name')
     .option('--timeout <seconds>', 'download time limit', parseSeconds, FETCH_TIMEOUT_MS / 1000)
     .option('--intel-dir <dir>', DIR_HELP)
-    .option('--db <file>', DB_HELP, DEFAULT_DB_PATH)
+    .option('--store <location>', DB_HELP)
+    .option('--db <location>', 'same as --store')
     .option('--no-hunt', 'do not retro-hunt in the store')
     .option('--json', 'print the manifest as JSON')
-    .action(async (source: string, o: DirOpts & { name: string; format?: string; confidence?: number; replace?: boolean; timeout: number; db: string; hunt: boolean }) => {
+    .action(async (source: string, o: DirOpts & { name: string; format?: string; confidence?: number; replace?: boolean; timeout: number; db?: string; store?: string; hunt: boolean }) => {
       const dir = new IntelDirectory(resolveIntelDir(o.intelDir));
       const r = await dir.add(source, {
         name: o.name, timeoutMs: o.timeout * 1000,
         ...(o.format !== undefined ? { format: o.format } : {}), ...(o.confidence !== undefined ? { confidence: o.confidence } : {}),
         ...(o.replace ? { replace: true } : {}),
       });
-      const hunt = o.hunt ? await retroHunt(o.db, r.result.indicators) : undefined;
+      const hunt = o.hunt ? await retroHunt(storeLocation(o), r.result.indicators) : undefined;
       if (o.json) { process.stdout.write(JSON.stringify({ ...manifestJson(r.manifest), retro_hunt: hunt ?? null }, null, 2) + '\n'); return; }
       const m = r.manifest;
       process.stdout.write(`${r.previous ? 'replaced' : 'added'} feed ${m.name} (${m.format}) from ${m.source}: ${m.indicators.toLocaleString('en-US')} indicators (${fmtCounts(m.counts)})\n`);
@@ -144,10 +146,11 @@ printed and recorded, and the exit status is 2.`)
     .argument('[names...]', 'feeds to update (default: all)')
     .option('--timeout <seconds>', 'download time limit per feed', parseSeconds, FETCH_TIMEOUT_MS / 1000)
     .option('--intel-dir <dir>', DIR_HELP)
-    .option('--db <file>', DB_HELP, DEFAULT_DB_PATH)
+    .option('--store <location>', DB_HELP)
+    .option('--db <location>', 'same as --store')
     .option('--no-hunt', 'do not retro-hunt in the store')
     .option('--json', 'print the outcomes as JSON')
-    .action(async (names: string[], o: DirOpts & { timeout: number; db: string; hunt: boolean }) => {
+    .action(async (names: string[], o: DirOpts & { timeout: number; db?: string; store?: string; hunt: boolean }) => {
       const dir = new IntelDirectory(resolveIntelDir(o.intelDir));
       const outcomes = await dir.update(names, { timeoutMs: o.timeout * 1000 });
       if (o.json) {
@@ -167,7 +170,7 @@ printed and recorded, and the exit status is 2.`)
             : `${u.name}: unchanged, ${u.manifest.indicators.toLocaleString('en-US')} indicators\n`);
           if (u.changed) {
             for (const l of parseNotes(u.result)) process.stdout.write(`  ${l}\n`);
-            if (o.hunt) printHunt(await retroHunt(o.db, u.result.indicators), u.name);
+            if (o.hunt) printHunt(await retroHunt(storeLocation(o), u.result.indicators), u.name);
           }
         } else {
           process.stderr.write(`c2hunt: ${u.error.message}; the version of ${fmtWhen(u.kept.updated)} (${u.kept.indicators.toLocaleString('en-US')} indicators) stays in force\n`);

@@ -8,9 +8,9 @@ import { DEFAULT_INTERNAL_NETS, Networks } from '../../detect/networks.js';
 import { fmtDuration } from '../../detect/finding.js';
 import { human } from '../progress.js';
 import { table } from '../table.js';
+import { STORE_ENV, storeLocation, type StoreFlags } from '../store-option.js';
 
-interface LookbackFlags {
-  db: string;
+interface LookbackFlags extends StoreFlags {
   since?: string;
   until?: string;
   json?: boolean;
@@ -30,7 +30,7 @@ const secs = (s: number | null): string => (s === null ? '-' : fmtDuration(s));
 
 /** Open the store read-only, resolve the window against its newest record, run, close. */
 async function withStore<T>(o: LookbackFlags, run: (store: Store, opts: LookbackOptions) => Promise<T>): Promise<T> {
-  const store = await openStore(o.db, { readOnly: true });
+  const store = await openStore(storeLocation(o), { readOnly: true });
   try {
     const range = await store.dataRange();
     const window = parseWindow(o.since, o.until, range?.last ?? Date.now() / 1000);
@@ -95,7 +95,8 @@ function printHost(r: HostLookback): void {
 
 function common(cmd: Command): Command {
   return cmd
-    .option('--db <file>', 'store file (DuckDB)', DEFAULT_DB_PATH)
+    .option('--store <location>', `store: a DuckDB file or clickhouse://user:pass@host:8123/db[?cluster=NAME] (default $${STORE_ENV}, else the config file's "store", else ./${DEFAULT_DB_PATH})`)
+    .option('--db <location>', 'same as --store')
     .option('--since <when>', 'from this time: ISO date/time (UTC unless a zone is given), epoch seconds, or a duration before the newest stored record (24h, 7d)')
     .option('--until <when>', 'before this time (same forms as --since)')
     .option('--limit <n>', 'rows per table', positiveInt, 50)
