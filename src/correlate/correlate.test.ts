@@ -210,3 +210,12 @@ test('property: any mix of findings gives incidents that cover every finding, wi
       for (let k = 1; k < incs.length; k++) assert.ok(rankIncidents(incs[k - 1]!, incs[k]!) <= 0, 'ranked');
     }), { numRuns: RUNS });
 });
+
+test('scan headlines name what was scanned: ping sweeps in hosts pinged, TRW decisions in failed hosts', () => {
+  const sweep = finding('scan', 'icmp_sweep', { src: '10.0.0.20', proto: 'icmp', first: T0, last: T0 + 30, score: 0.8, dsts: ['10.0.0.21'], evidence: { targets: 253, hosts_probed: 253, hosts_replied: 12 } }, 'ipv4');
+  const trw = finding('scan', 'trw', { src: '10.0.0.30', first: T0, last: T0 + 5, score: 0.6, evidence: { targets: 9, failed_targets: 7 } }, '10.0.0.30');
+  const incs = correlate([sweep, trw], undefined, { internal: new Networks(['10.0.0.0/8']) });
+  assert.match(hostIncident(incs, '10.0.0.20').headline, /253 hosts pinged/);
+  assert.doesNotMatch(hostIncident(incs, '10.0.0.20').headline, /ports of/);
+  assert.match(hostIncident(incs, '10.0.0.30').headline, /7 of 9 hosts failed/);
+});

@@ -273,7 +273,12 @@ function headline(inc: Incident, items: readonly Item[]): string {
     let w: string;
     if (i.f.detector === 'scan') {
       const n = i.f.evidence['targets'];
-      w = i.f.kind === 'horizontal' ? `${typeof n === 'number' ? n : '?'} hosts on ${i.f.port ?? '?'}` : `${typeof n === 'number' ? n : '?'} ports of ${i.f.dst ?? '?'}`;
+      const c = typeof n === 'number' ? n : '?';
+      const failed = i.f.evidence['failed_targets'];
+      w = i.f.kind === 'horizontal' ? `${c} hosts on ${i.f.port ?? '?'}`
+        : i.f.kind === 'icmp_sweep' ? `${c} hosts pinged`
+          : i.f.kind === 'trw' ? `${typeof failed === 'number' ? failed : '?'} of ${c} hosts failed`
+            : `${c} ports of ${i.f.dst ?? '?'}`;
     } else w = describeEndpoint(i);
     if (!wheres.includes(w)) wheres.push(w);
   }

@@ -11,7 +11,7 @@ export interface Finding {
   /** Stable identity for de-duplication: the same behaviour of the same pair gives the same id on every run. */
   id: string;
   detector: Detector;
-  /** Finer kind: `ip`, `ip_port`, `fqdn`, `dns_name` (beacon); `horizontal`, `vertical` (scan) ... */
+  /** Finer kind: `ip`, `ip_port`, `fqdn`, `dns_name` (beacon); `horizontal`, `vertical`, `trw`, `icmp_sweep` (scan) ... */
   kind: string;
   /** One line a person reads first. */
   title: string;
