@@ -5,10 +5,12 @@
 #   shard1   cluster c2hunt, 1 of 2 http://127.0.0.1:18124  (tcp 19001)
 #   shard2   cluster c2hunt, 2 of 2 http://127.0.0.1:18125  (tcp 19002)
 #
-# Usage: scripts/clickhouse.sh start|stop|restart|status [single|shard1|shard2|cluster|all]
-# (default: all). Data and logs go to $C2HUNT_CH_DIR (default /tmp/c2hunt-clickhouse); the
-# configuration is generated there from deploy/clickhouse/server.xml.in. `start` waits until the
-# server answers and fails with its log when it does not. Needs Debian's clickhouse-server.
+# Usage: scripts/clickhouse.sh start|stop|kill|restart|status [single|shard1|shard2|cluster|all]
+# (default: all). `stop` asks the server to exit (SIGTERM) and waits up to $C2HUNT_CH_STOP_WAIT_S
+# seconds (default 10) before killing it; `kill` kills it at once (SIGKILL: a crashed shard).
+# Data and logs go to $C2HUNT_CH_DIR (default /tmp/c2hunt-clickhouse); the configuration is
+# generated there from deploy/clickhouse/server.xml.in. `start` waits until the server answers
+# and fails with its log when it does not. Needs Debian's clickhouse-server.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -54,17 +56,20 @@ start_one() {
 }
 
 stop_one() {
-  local name="$1" http tcp pid
+  local name="$1" wait_s="${2:-${C2HUNT_CH_STOP_WAIT_S:-10}}" http tcp pid
   read -r http tcp <<<"$(ports "$name")"
   if [[ -f "$DIR/$name/pid" ]]; then
     pid="$(cat "$DIR/$name/pid")"
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    if ((wait_s > 0)); then
+      kill "$pid" 2>/dev/null || true
+      for _ in $(seq 1 $((wait_s * 10))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    fi
     kill -9 "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     rm -f "$DIR/$name/pid"
   fi
   # A server started by hand (no pid file) is found by its generated configuration.
-  pkill -f -- "--config-file=$DIR/$name/config.xml" 2>/dev/null || true
+  pkill -9 -f -- "--config-file=$DIR/$name/config.xml" 2>/dev/null || true
   echo "clickhouse $name stopped"
 }
 
@@ -86,7 +91,8 @@ cmd="${1:-}"
 case "$cmd" in
   start) for n in $(targets "${2:-all}"); do start_one "$n"; done ;;
   stop) for n in $(targets "${2:-all}"); do stop_one "$n"; done ;;
+  kill) for n in $(targets "${2:-all}"); do stop_one "$n" 0; done ;;
   restart) for n in $(targets "${2:-all}"); do stop_one "$n"; start_one "$n"; done ;;
   status) for n in $(targets "${2:-all}"); do status_one "$n"; done ;;
-  *) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { DEFAULT_DB_PATH, openDuckDBStore } from './duckdb/duckdb-store.js';
+import { openClickHouseStore } from './clickhouse/clickhouse-store.js';
 import { StoreError, type Store } from './store.js';
 
 export * from './store.js';
@@ -22,11 +23,12 @@ export interface OpenStoreOptions {
 }
 
 /**
- * Open a store by location: a DuckDB file path (created when missing, unless read-only), or
- * `clickhouse://...` (not available yet).
+ * Open a store by location: a DuckDB file path (created when missing, unless read-only), or a
+ * ClickHouse server or cluster, `clickhouse://user:pass@host:8123/db[?cluster=NAME]`
+ * (`clickhouses://` for HTTPS; the database is created when missing, unless read-only).
  */
 export async function openStore(location: string = DEFAULT_DB_PATH, opts: OpenStoreOptions = {}): Promise<Store> {
-  if (/^clickhouse(s)?:\/\//i.test(location)) throw new StoreError('STORE_OPEN', `Cannot open store ${location.replace(/\/\/[^@/]*@/, '//')}: the ClickHouse backend is not available yet`);
+  if (/^clickhouses?:\/\//i.test(location)) return openClickHouseStore(location, { readOnly: opts.readOnly === true });
   if (opts.readOnly && location !== ':memory:' && !existsSync(location)) {
     throw new StoreError('STORE_OPEN', `Cannot open store ${location}: no such file (run c2hunt ingest first, or give --db)`);
   }
