@@ -382,6 +382,17 @@ function attachCert(r: Draft, certs: CertIndex | undefined): void {
   }
 }
 
+/**
+ * Values {@link finishDraft} gives conn fields that a log leaves unset or lacks (bulk loaders
+ * apply the same; a test checks that both agree). Besides these: the flow fields are required,
+ * `proto` becomes `tcp`/`udp`/`icmp` or `unknown_transport`, `community_id` is computed, `vlan`
+ * stays absent.
+ */
+export const CONN_DEFAULTS: Readonly<Record<string, string | number>> = Object.freeze({
+  service: '', duration: 0, orig_bytes: 0, resp_bytes: 0, conn_state: 'OTH', missed_bytes: 0, history: '',
+  orig_pkts: 0, orig_ip_bytes: 0, resp_pkts: 0, resp_ip_bytes: 0,
+});
+
 const SHA1_HEX = /^[0-9a-f]{40}$/i;
 
 /**

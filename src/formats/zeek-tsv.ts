@@ -30,7 +30,8 @@ export const MAX_TSV_FIELDS = 1024;
 const MAX_COMPILED_ROWS = 256;
 const compiled = new Map<string, TsvRow>();
 
-function rowFor(t: PathTarget, fieldsLine: string, names: string[]): TsvRow {
+/** The row builder of a log path and `#fields` line (compiled once, then cached). */
+export function rowFor(t: PathTarget, fieldsLine: string, names: string[]): TsvRow {
   const key = t.path + '\n' + fieldsLine;
   let row = compiled.get(key);
   if (row === undefined) {
@@ -41,35 +42,36 @@ function rowFor(t: PathTarget, fieldsLine: string, names: string[]): TsvRow {
   return row;
 }
 
-/** Reads one Zeek TSV file. */
-export class ZeekTsvReader implements LineReader {
-  private h: TsvSeparators = { sep: '\t', setSep: ',', empty: '(empty)', unset: '-' };
-  private headerPath: string | undefined;
-  private target: PathTarget | undefined;
+/** What one header line did to the header state. */
+export type HeaderEffect =
+  /** `#separator`: everything restarts (a concatenated log). */
+  | 'restart'
+  /** `#set_separator`, `#empty_field`, `#unset_field`, `#path` or `#fields`: how lines read changed. */
+  | 'changed'
+  /** Any other `#` line (`#open`, `#types`, `#close`, a comment): nothing changes. */
+  | 'ignored';
+
+/**
+ * The header state of a Zeek TSV file as its `#` lines are read: separators, placeholders, log
+ * path and fields. One instance per file; {@link ZeekTsvReader} and the bulk planner
+ * (zeek-bulk.ts) share it so both read headers the same way.
+ */
+export class ZeekTsvHeader {
+  h: TsvSeparators = { sep: '\t', setSep: ',', empty: '(empty)', unset: '-' };
+  headerPath: string | undefined;
+  /** How the data lines are read (undefined: a log c2hunt does not read, or no #fields yet). */
+  target: PathTarget | undefined;
   /** Log path whose lines are ignored (a log c2hunt does not read), when target is undefined. */
-  private ignoredPath = '';
-  private names: string[] | undefined;
-  private row: TsvRow | undefined;
+  ignoredPath = '';
+  /** The `#fields` names, once seen. */
+  names: string[] | undefined;
+  /** The `#fields` line after its key (the compiled row builder's cache key). */
+  fieldsLine = '';
 
-  constructor(private readonly ctx: ReadContext) {}
+  constructor(private readonly fileName: string) {}
 
-  line(text: string): void {
-    if (text.length === 0) return;
-    if (text.charCodeAt(0) === 35 /* # */) {
-      this.header(text);
-      return;
-    }
-    const names = this.names;
-    if (names === undefined) throw new LineError('data line before the #fields header');
-    const t = this.target;
-    if (t === undefined) {
-      this.ctx.ignore('zeek:' + this.ignoredPath);
-      return;
-    }
-    finishDraft(t, this.row!(text, this.h), this.ctx);
-  }
-
-  private header(text: string): void {
+  /** Apply one header line (text starting with `#`). Throws LineError for a bad header. */
+  apply(text: string): HeaderEffect {
     if (text.startsWith('#separator')) {
       // "#separator \x09": the value follows one space (the separator is not known yet).
       const v = zeekUnescape(text.slice(11));
@@ -77,39 +79,67 @@ export class ZeekTsvReader implements LineReader {
       this.h = { sep: v, setSep: ',', empty: '(empty)', unset: '-' };
       this.names = undefined;
       this.headerPath = undefined;
-      return;
+      return 'restart';
     }
     const sep = this.h.sep;
     const at = text.indexOf(sep);
-    if (at < 0) return; // a comment
+    if (at < 0) return 'ignored'; // a comment
     const key = text.slice(1, at);
     const value = text.slice(at + sep.length);
     switch (key) {
       case 'set_separator':
         this.h.setSep = zeekUnescape(value) || ',';
-        break;
+        return 'changed';
       case 'empty_field':
         this.h.empty = zeekUnescape(value);
-        break;
+        return 'changed';
       case 'unset_field':
         this.h.unset = zeekUnescape(value);
-        break;
+        return 'changed';
       case 'path':
         this.headerPath = zeekUnescape(value);
-        break;
+        return 'changed';
       case 'fields': {
         const names = value.split(sep);
         if (names.length > MAX_TSV_FIELDS) throw new LineError(`#fields declares ${names.length} fields (limit ${MAX_TSV_FIELDS})`);
-        const path = resolvePath(this.headerPath, this.ctx.fileName) ?? inferPath(names);
+        const path = resolvePath(this.headerPath, this.fileName) ?? inferPath(names);
         this.target = path === undefined ? undefined : pathTarget(path);
         this.ignoredPath = path ?? 'unknown';
         this.names = names;
-        this.row = this.target === undefined ? undefined : rowFor(this.target, value, names);
-        break;
+        this.fieldsLine = value;
+        return 'changed';
       }
       default:
-        break;
+        return 'ignored';
     }
+  }
+}
+
+/** Reads one Zeek TSV file. */
+export class ZeekTsvReader implements LineReader {
+  private readonly header: ZeekTsvHeader;
+  private row: TsvRow | undefined;
+
+  constructor(private readonly ctx: ReadContext) {
+    this.header = new ZeekTsvHeader(ctx.fileName);
+  }
+
+  line(text: string): void {
+    if (text.length === 0) return;
+    const hd = this.header;
+    if (text.charCodeAt(0) === 35 /* # */) {
+      if (hd.apply(text) !== 'ignored') {
+        this.row = hd.names !== undefined && hd.target !== undefined ? rowFor(hd.target, hd.fieldsLine, hd.names) : undefined;
+      }
+      return;
+    }
+    if (hd.names === undefined) throw new LineError('data line before the #fields header');
+    const t = hd.target;
+    if (t === undefined) {
+      this.ctx.ignore('zeek:' + hd.ignoredPath);
+      return;
+    }
+    finishDraft(t, this.row!(text, hd.h), this.ctx);
   }
 
   end(): void {}

@@ -1,26 +1,39 @@
 /**
- * Ingest benchmark (a script, not a test): generates Zeek-like conn records in memory (plus one
- * DNS answer per DNS_EVERY conns so passive DNS has work), writes them straight into a fresh
- * DuckDB store in ingests of FILE_RECORDS records (one transaction each, as files would be),
- * then times lookback queries on the result.
+ * Ingest benchmark (a script, not a test): generates a day of Zeek TSV logs (conn logs of
+ * FILE_RECORDS lines each, Zeek's default conn fields plus community_id, and a dns log with one
+ * answered lookup per DNS_EVERY connections so passive DNS has work), ingests them with
+ * `ingestPaths` into a fresh DuckDB store, exactly as `c2hunt ingest DIR` would, then times
+ * lookback queries on the result.
  *
- *   node dist/store/bench-ingest.js [records=10000000] [db=$TMPDIR/c2hunt-bench.duckdb]
+ *   node dist/store/bench-ingest.js [records=10000000] [db=$TMPDIR/c2hunt-bench.duckdb] [--gzip] [--reader]
  *
- * The store file is deleted at the end unless C2HUNT_BENCH_KEEP is set (to try queries on it).
- * Prints records/s (overall, and into the store alone: generation time measured separately and
- * subtracted), peak RSS, the store file size and lookback latencies.
+ * --gzip: the logs are gzip-compressed, as Zeek archives them. --reader: every file goes
+ * through the format readers and the chunk appender (hides the store's bulk loader, bulk.ts),
+ * the path of any store without one; for comparison.
+ *
+ * The generated logs are kept in $TMPDIR/c2hunt-bench-logs-<records>[-gz] (C2HUNT_BENCH_LOGS to
+ * choose) and reused by later runs; the store file is deleted at the end unless C2HUNT_BENCH_KEEP
+ * is set. Prints records/s (conn+dns, and conn alone), CPU seconds, peak RSS, the store file size
+ * and lookback latencies, then the same as one JSON line.
  */
 import { randomBytes } from 'node:crypto';
-import { rmSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, type WriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ConnRecord, DnsRecord } from '../records/schema.js';
-import { openDuckDBStore } from './duckdb/duckdb-store.js';
+import { createGzip } from 'node:zlib';
+import { once } from 'node:events';
+import { DEFAULT_MEMORY_LIMIT, openDuckDBStore } from './duckdb/duckdb-store.js';
+import { ingestPaths } from './ingest.js';
 import { lookbackDomain, lookbackHost, lookbackIp } from './lookback.js';
+import { readerOnly } from './testing/reader-only.js';
 
-const N = Number(process.argv[2] ?? 10_000_000);
-const DB = process.argv[3] ?? join(tmpdir(), 'c2hunt-bench.duckdb');
-/** Records per ingest (a Zeek hourly conn log of a busy site). */
+const args = process.argv.slice(2);
+const positional = args.filter((a) => !a.startsWith('--'));
+const N = Number(positional[0] ?? 10_000_000);
+const DB = positional[1] ?? join(tmpdir(), 'c2hunt-bench.duckdb');
+const GZIP = args.includes('--gzip');
+const READER = args.includes('--reader');
+/** Lines per conn log (an hourly conn log of a busy site). */
 const FILE_RECORDS = 1_000_000;
 /** One DNS record per this many conn records. */
 const DNS_EVERY = 20;
@@ -34,6 +47,10 @@ const T0 = 1714521600;
 const BEACON_HOST = '10.0.3.7';
 const C2_IP = '203.0.113.66';
 const C2_NAME = 'update.evil-cdn.example';
+/** Lines joined per write while generating. */
+const WRITE_BATCH_LINES = 10_000;
+/** Bump when the generated logs change, so kept logs of an older generator are not reused. */
+const GENERATOR_VERSION = 2;
 
 let seed = 0x9e3779b9;
 function rnd(): number {
@@ -48,69 +65,130 @@ const pool = randomBytes(1 << 20).toString('base64').replace(/[+/=]/g, 'x');
 const histories = ['ShADadFf', 'ShADadfF', 'S', 'ShAdDaFf', 'Dd', 'D', 'ShADadR'];
 const states = ['SF', 'SF', 'SF', 'S0', 'REJ', 'RSTO', 'OTH'];
 
-/** The i-th generated conn record (a new object each time, as a log reader makes them). */
-function connAt(i: number): ConnRecord {
+/** Zeek's default conn log fields (Zeek 6), plus community_id (its community-id policy script). */
+const CONN_FIELDS = ['ts', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'proto', 'service', 'duration',
+  'orig_bytes', 'resp_bytes', 'conn_state', 'local_orig', 'local_resp', 'missed_bytes', 'history', 'orig_pkts',
+  'orig_ip_bytes', 'resp_pkts', 'resp_ip_bytes', 'tunnel_parents', 'community_id'];
+const CONN_TYPES = ['time', 'string', 'addr', 'port', 'addr', 'port', 'enum', 'string', 'interval', 'count', 'count',
+  'string', 'bool', 'bool', 'count', 'string', 'count', 'count', 'count', 'count', 'set[string]', 'string'];
+const DNS_FIELDS = ['ts', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'proto', 'trans_id', 'rtt', 'query',
+  'qclass', 'qclass_name', 'qtype', 'qtype_name', 'rcode', 'rcode_name', 'AA', 'TC', 'RD', 'RA', 'Z', 'answers', 'TTLs', 'rejected'];
+const DNS_TYPES = ['time', 'string', 'addr', 'port', 'addr', 'port', 'enum', 'count', 'interval', 'string', 'count', 'string',
+  'count', 'string', 'count', 'string', 'bool', 'bool', 'bool', 'bool', 'count', 'vector[string]', 'vector[interval]', 'bool'];
+
+function header(path: string, fields: string[], types: string[]): string {
+  return `#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\t${path}\n`
+    + `#open\t2024-05-01-00-00-00\n#fields\t${fields.join('\t')}\n#types\t${types.join('\t')}\n`;
+}
+
+/** The i-th conn line. */
+function connLine(i: number): { line: string; ts: number } {
   const beacon = i % 5000 === 0;
   const udp = !beacon && rnd() < 0.2;
   const ext = beacon ? C2_IP : externals[Math.floor(EXTERNALS * rnd() ** 3)]!;
   const o = (i * 47) % (pool.length - 64);
+  const state = states[i % 7]!;
+  const noPayload = state === 'S0' || state === 'REJ';
   const ob = Math.floor(rnd() * 5000), rb = Math.floor(rnd() * 80000), op = 1 + Math.floor(rnd() * 40), rp = Math.floor(rnd() * 40);
-  return {
-    ts: T0 + (i / N) * SPAN, uid: 'C' + pool.slice(o, o + 17), community_id: '1:' + pool.slice(o + 17, o + 45),
-    orig_h: beacon ? BEACON_HOST : hosts[Math.floor(HOSTS * rnd())]!, orig_p: 1024 + Math.floor(rnd() * 64000),
-    resp_h: ext, resp_p: beacon ? 443 : udp ? 53 : rnd() < 0.8 ? 443 : 80, proto: udp ? 'udp' : 'tcp', service: udp ? 'dns' : 'ssl',
-    duration: rnd() * 30, orig_bytes: ob, resp_bytes: rb, conn_state: states[i % 7]!, missed_bytes: 0, history: histories[i % 7]!,
-    orig_pkts: op, orig_ip_bytes: ob + op * 52, resp_pkts: rp, resp_ip_bytes: rb + rp * 52,
-  };
+  const ts = T0 + (i / N) * SPAN;
+  const orig = beacon ? BEACON_HOST : hosts[Math.floor(HOSTS * rnd())]!;
+  const line = `${ts.toFixed(6)}\tC${pool.slice(o, o + 17)}\t${orig}\t${1024 + Math.floor(rnd() * 64000)}\t${ext}\t`
+    + `${beacon ? 443 : udp ? 53 : rnd() < 0.8 ? 443 : 80}\t${udp ? 'udp' : 'tcp'}\t${udp ? 'dns' : i % 3 === 0 ? '-' : 'ssl'}\t`
+    + `${noPayload ? '-' : (rnd() * 30).toFixed(6)}\t${noPayload ? '-' : ob}\t${noPayload ? '-' : rb}\t${state}\tT\tF\t0\t`
+    + `${histories[i % 7]}\t${op}\t${ob + op * 52}\t${rp}\t${rb + rp * 52}\t(empty)\t1:${pool.slice(o + 17, o + 44)}=`;
+  return { line, ts };
 }
 
-function dnsAt(i: number, ts: number): DnsRecord {
+/** The dns line after conn line i. */
+function dnsLine(i: number, ts: number): string {
   const beacon = i % (DNS_EVERY * 50) === 0;
   const e = beacon ? -1 : Math.floor(EXTERNALS * rnd() ** 3);
-  return {
-    ts, uid: 'D' + i.toString(36), orig_h: beacon ? BEACON_HOST : hosts[i % HOSTS]!, orig_p: 50000, resp_h: '10.0.0.53', resp_p: 53,
-    proto: 'udp', trans_id: i & 0xffff, query: beacon ? C2_NAME : names[Math.floor(e / 10)]!, qtype: 1, qtype_name: 'A', rcode: 0,
-    rcode_name: 'NOERROR', AA: false, TC: false, RD: true, RA: true, Z: 0, answers: [beacon ? C2_IP : externals[e]!], TTLs: [300], rejected: false,
-  };
+  const orig = beacon ? BEACON_HOST : hosts[i % HOSTS]!;
+  const query = beacon ? C2_NAME : names[Math.floor(e / 10)]!;
+  return `${ts.toFixed(6)}\tD${i.toString(36)}\t${orig}\t50000\t10.0.0.53\t53\tudp\t${i & 0xffff}\t0.001000\t${query}\t1\tC_INTERNET\t1\tA\t0\tNOERROR\t`
+    + `F\tF\tT\tT\t0\t${beacon ? C2_IP : externals[e]!}\t300.000000\tF`;
+}
+
+/** A log file being written (gzip or not), renamed into place when complete. */
+class LogOut {
+  private readonly ws: WriteStream;
+  private readonly out: NodeJS.WritableStream;
+  private lines: string[] = [];
+  constructor(private readonly path: string, head: string) {
+    this.ws = createWriteStream(path + '.part');
+    if (GZIP) {
+      const gz = createGzip({ level: 6 });
+      gz.pipe(this.ws);
+      this.out = gz;
+    } else this.out = this.ws;
+    this.out.write(head);
+  }
+  async line(l: string): Promise<void> {
+    this.lines.push(l);
+    if (this.lines.length >= WRITE_BATCH_LINES) await this.flush();
+  }
+  private async flush(): Promise<void> {
+    if (this.lines.length === 0) return;
+    const ok = this.out.write(this.lines.join('\n') + '\n');
+    this.lines = [];
+    if (!ok) await once(this.out, 'drain');
+  }
+  async close(): Promise<void> {
+    await this.flush();
+    this.out.end('#close\t2024-05-02-00-00-00\n');
+    await once(this.ws, 'close');
+    renameSync(this.path + '.part', this.path);
+  }
+}
+
+/** Write the logs (unless a complete set is kept from an earlier run); returns the day folder. */
+async function generate(dir: string): Promise<string> {
+  const day = join(dir, '2024-05-01');
+  if (existsSync(join(dir, 'complete'))) return day;
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(day, { recursive: true });
+  const g0 = performance.now();
+  const files = Math.ceil(N / FILE_RECORDS);
+  for (let f = 0; f < files; f++) {
+    const name = `${String(f).padStart(2, '0')}:00:00-${String(f + 1).padStart(2, '0')}:00:00.log${GZIP ? '.gz' : ''}`;
+    const conn = new LogOut(join(day, `conn.${name}`), header('conn', CONN_FIELDS, CONN_TYPES));
+    const dns = new LogOut(join(day, `dns.${name}`), header('dns', DNS_FIELDS, DNS_TYPES));
+    for (let i = f * FILE_RECORDS; i < Math.min(N, (f + 1) * FILE_RECORDS); i++) {
+      const c = connLine(i);
+      await conn.line(c.line);
+      if (i % DNS_EVERY === 0) await dns.line(dnsLine(i, c.ts));
+    }
+    await conn.close();
+    await dns.close();
+    process.stderr.write(`\rgenerated ${Math.min(N, (f + 1) * FILE_RECORDS).toLocaleString('en-US')} conn lines`);
+  }
+  createWriteStream(join(dir, 'complete')).end(`generator ${GENERATOR_VERSION}\n`);
+  process.stderr.write(` in ${((performance.now() - g0) / 1000).toFixed(1)} s\n`);
+  return day;
 }
 
 async function main(): Promise<void> {
+  const logs = process.env.C2HUNT_BENCH_LOGS ?? join(tmpdir(), `c2hunt-bench-logs-${N}-v${GENERATOR_VERSION}${GZIP ? '-gz' : ''}`);
+  const day = await generate(logs);
+  const logBytes = readdirSync(day).reduce((n, f) => n + statSync(join(day, f)).size, 0);
   rmSync(DB, { force: true });
   rmSync(DB + '.wal', { force: true });
-
-  // Generation alone, on a sample, to separate its cost from the store's.
-  const sample = Math.min(N, 1_000_000);
-  let g0 = performance.now();
-  let sink = 0;
-  for (let i = 0; i < sample; i++) { const c = connAt(i); sink += c.orig_p; if (i % DNS_EVERY === 0) sink += dnsAt(i, c.ts).trans_id; }
-  const genPerRecord = (performance.now() - g0) / 1000 / sample;
-  seed = 0x9e3779b9;
 
   const store = await openDuckDBStore(DB);
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  let written = 0, dnsWritten = 0, file = 0;
-  const perFile: number[] = [];
-  while (written < N) {
-    const f0 = performance.now();
-    const batch = await store.beginIngest({ sha256: (file++).toString(16).padStart(64, '0'), path: `conn.${file}.log`, bytes: 0, format: 'bench' });
-    const end = Math.min(N, written + FILE_RECORDS);
-    for (let i = written; i < end; i++) {
-      const c = connAt(i);
-      batch.write('conn', c);
-      if (i % DNS_EVERY === 0) { batch.write('dns', dnsAt(i, c.ts)); dnsWritten++; }
-    }
-    await batch.commit();
-    perFile.push((end - written) / ((performance.now() - f0) / 1000));
-    written = end;
-    process.stderr.write(`\r${written.toLocaleString('en-US')} records`);
-  }
+  const summary = await ingestPaths(READER ? readerOnly(store) : store, [day], {
+    onProgress: (p) => process.stderr.write(`\r${p.phase} ${p.index + 1}/${p.files} ${p.records.toLocaleString('en-US')} records   `),
+  });
   const secs = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const cpuSecs = (cpu.user + cpu.system) / 1e6;
+  const ingestRss = process.resourceUsage().maxRSS / 1024;
   process.stderr.write('\n');
-  const total = written + dnsWritten;
-  const storeSecs = secs - genPerRecord * written;
+  const failed = summary.files.filter((f) => f.status !== 'ingested');
+  if (failed.length > 0) throw new Error(`not ingested: ${failed.map((f) => `${f.path}: ${f.status} ${f.reason ?? ''}`).join('; ')}`);
+  const conn = summary.records.conn;
+  const total = conn + summary.records.dns;
 
   const time = async (label: string, fn: () => Promise<unknown>): Promise<[string, number]> => {
     const a = performance.now();
@@ -118,7 +196,7 @@ async function main(): Promise<void> {
     return [label, (performance.now() - a) / 1000];
   };
   const lat: [string, number][] = [];
-  lat.push(await time(`lookback ip ${C2_IP} (beacon C2, ${(N / 5000).toLocaleString('en-US')} conns), cold`, () => lookbackIp(store, C2_IP)));
+  lat.push(await time(`lookback ip ${C2_IP} (beacon C2, ${Math.ceil(N / 5000).toLocaleString('en-US')} conns), cold`, () => lookbackIp(store, C2_IP)));
   lat.push(await time(`lookback ip ${C2_IP}, warm`, () => lookbackIp(store, C2_IP)));
   lat.push(await time(`lookback ip ${externals[0]} (most popular address)`, () => lookbackIp(store, externals[0]!)));
   lat.push(await time(`lookback ip ${externals[EXTERNALS - 1]} (rare address)`, () => lookbackIp(store, externals[EXTERNALS - 1]!)));
@@ -131,20 +209,22 @@ async function main(): Promise<void> {
   const rss = process.resourceUsage().maxRSS / 1024;
 
   const lines = [
-    `conn records           ${written.toLocaleString('en-US')} in ${file} ingests (+ ${dnsWritten.toLocaleString('en-US')} dns)`,
-    `stored (counts)        conn ${counts.conn.toLocaleString('en-US')}, dns ${counts.dns.toLocaleString('en-US')}`,
-    `seconds                ${secs.toFixed(1)}`,
-    `records/s overall      ${Math.round(total / secs).toLocaleString('en-US')} (conn+dns, generation included)`,
-    `conn records/s         ${Math.round(written / secs).toLocaleString('en-US')}`,
-    `records/s store only   ${Math.round(total / storeSecs).toLocaleString('en-US')} (generation ${(genPerRecord * 1e6).toFixed(2)} us/record subtracted)`,
-    `CPU seconds            ${cpuSecs.toFixed(1)} (all threads; ${Math.round(total / cpuSecs).toLocaleString('en-US')} records per CPU-second; wall/CPU differ when the machine is shared)`,
-    `per ingest (rec/s)     min ${Math.round(Math.min(...perFile)).toLocaleString('en-US')}, max ${Math.round(Math.max(...perFile)).toLocaleString('en-US')}`,
-    `peak RSS               ${rss.toFixed(0)} MB`,
-    `store file             ${(size / 1e6).toFixed(0)} MB (${(size / written).toFixed(1)} bytes/conn)`,
+    `input                  ${summary.files.length} Zeek TSV logs${GZIP ? ' (gzip)' : ''}, ${(logBytes / 1e6).toFixed(0)} MB, ${logs}`,
+    `path                   ${READER ? 'format readers + chunk appender (--reader)' : 'store bulk loader where it applies'}`,
+    `records                conn ${conn.toLocaleString('en-US')}, dns ${summary.records.dns.toLocaleString('en-US')} (stored: conn ${counts.conn.toLocaleString('en-US')}, dns ${counts.dns.toLocaleString('en-US')}); bad lines ${summary.bad_lines}`,
+    `seconds                ${secs.toFixed(1)} (hashing, reading, storing, commits)`,
+    `records/s              ${Math.round(total / secs).toLocaleString('en-US')} (conn+dns)`,
+    `conn records/s         ${Math.round(conn / secs).toLocaleString('en-US')}`,
+    `CPU seconds            ${cpuSecs.toFixed(1)} (all threads; ${(cpuSecs * 1e6 / total).toFixed(2)} us per record; wall and CPU differ when the machine is shared)`,
+    `peak RSS               ${ingestRss.toFixed(0)} MB ingesting, ${rss.toFixed(0)} MB with the lookbacks (DuckDB memory limit ${process.env.C2HUNT_DUCKDB_MEMORY ?? DEFAULT_MEMORY_LIMIT})`,
+    `store file             ${(size / 1e6).toFixed(0)} MB (${(size / conn).toFixed(1)} bytes/conn)`,
     ...lat.map(([l, s]) => `${l.padEnd(22)} ${(s * 1000).toFixed(0)} ms`),
   ];
   process.stdout.write(lines.join('\n') + '\n');
-  process.stdout.write(JSON.stringify({ records: written, dns: dnsWritten, seconds: secs, records_per_sec: total / secs, cpu_seconds: cpuSecs, store_records_per_sec: total / storeSecs, peak_rss_mb: rss, file_mb: size / 1e6, latency_s: Object.fromEntries(lat), sink: sink % 2 }) + '\n');
+  process.stdout.write(JSON.stringify({
+    records: conn, dns: summary.records.dns, gzip: GZIP, reader: READER, seconds: secs, records_per_sec: total / secs, conn_per_sec: conn / secs,
+    cpu_seconds: cpuSecs, peak_rss_ingest_mb: ingestRss, peak_rss_mb: rss, file_mb: size / 1e6, latency_s: Object.fromEntries(lat),
+  }) + '\n');
   if (!process.env.C2HUNT_BENCH_KEEP) {
     rmSync(DB, { force: true });
     rmSync(DB + '.wal', { force: true });

@@ -15,7 +15,10 @@ import { createReadStream, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { gunzipSync, constants as zc } from 'node:zlib';
 import { decodeCapture } from '../sensor/decode-file.js';
-import { CertIndex, LogFormatError, listLogFiles, readLogFile, type BadLine } from '../formats/index.js';
+import {
+  BulkTextCheck, CertIndex, LogFormatError, listLogFiles, planZeekTsvBulk, readLogFile, type BadLine, type BulkIneligible, type ZeekTsvBulkPlan,
+} from '../formats/index.js';
+import { zeekTsvLoaderOf } from './bulk.js';
 import { RECORD_KINDS, type RecordSink } from '../records/schema.js';
 import { emptyCounts, type IngestBatch, type IngestEntry, type RecordCounts, type RetentionResult, type Store } from './store.js';
 
@@ -105,14 +108,35 @@ export interface IngestOptions {
   retainSeconds?: number;
 }
 
-/** SHA-256 of a file's content (hex), reporting bytes hashed. */
-export async function hashFile(path: string, onBytes?: (n: number) => void): Promise<string> {
+/** SHA-256 of a file's content (hex), reporting bytes hashed; `onChunk` sees every chunk read, in order. */
+export async function hashFile(path: string, onBytes?: (n: number) => void, onChunk?: (chunk: Buffer) => void): Promise<string> {
   const h = createHash('sha256');
   for await (const chunk of createReadStream(path, { highWaterMark: HASH_CHUNK_BYTES })) {
     h.update(chunk as Buffer);
+    onChunk?.(chunk as Buffer);
     onBytes?.((chunk as Buffer).length);
   }
   return h.digest('hex');
+}
+
+/** A file hashed, and for a Zeek TSV log its bulk plan (formats/zeek-bulk.ts), the text checked as it was hashed. */
+interface Hashed {
+  sha256: string;
+  /** The plan, or why a store's engine should not read the file itself (undefined for captures). */
+  bulk?: ZeekTsvBulkPlan | BulkIneligible;
+}
+
+/**
+ * Hash a file; for a log, also plan its bulk load and, when it is not compressed, check its text
+ * for the bulk load in the same pass (BulkTextCheck), so that the loader need not read it again.
+ */
+async function hashAndPlan(path: string, capture: boolean, onBytes: (n: number) => void): Promise<Hashed> {
+  if (capture) return { sha256: await hashFile(path, onBytes) };
+  const plan = await planZeekTsvBulk(path).catch((e: unknown): BulkIneligible => ({ ineligible: messageOf(e) }));
+  const check = 'ineligible' in plan || plan.gzip ? undefined : new BulkTextCheck(plan);
+  const sha256 = await hashFile(path, onBytes, check !== undefined ? (c) => check.chunk(c) : undefined);
+  const failed = check?.end();
+  return { sha256, bulk: failed !== undefined ? { ineligible: failed } : plan };
 }
 
 /** `pcap` or `pcapng` when the content is a capture (gzip-compressed or not), else undefined. */
@@ -189,13 +213,25 @@ export async function ingestPaths(store: Store, paths: readonly string[], opts: 
   const { files, ignored, missing } = await plan(paths);
   const sizes = files.map((f) => { try { return statSync(f.path).size; } catch { return 0; } });
   const bytesTotal = 2 * sizes.reduce((a, b) => a + b, 0);
-  let bytesBefore = 0;
+  /** Bytes hashed over the run (files ahead included) and bytes read of the files done. */
+  let hashedBytes = 0;
+  let readBefore = 0;
   let recordsBefore = 0;
   const out: IngestFileResult[] = [
     ...missing.map((s) => result(s.path, 'failed', t0, { reason: s.reason, seconds: 0 })),
     ...ignored.map((s) => result(s.path, 'ignored', t0, { reason: s.reason, seconds: 0 })),
   ];
   const certs = new CertIndex();
+  // Each file is hashed while the one before it is stored (the hash decides whether it is read).
+  const hashes: Promise<Hashed>[] = [];
+  /** Reports hashing progress while the loop waits for a hash. */
+  let waiting: (() => void) | undefined;
+  const hashAhead = (i: number): void => {
+    if (i >= files.length || hashes[i] !== undefined) return;
+    const h = hashAndPlan(files[i]!.path, files[i]!.capture !== undefined, (n) => { hashedBytes += n; waiting?.(); });
+    h.catch(() => undefined); // awaited (and reported) when its turn comes
+    hashes[i] = h;
+  };
 
   for (let i = 0; i < files.length; i++) {
     const { path, capture } = files[i]!;
@@ -204,25 +240,27 @@ export async function ingestPaths(store: Store, paths: readonly string[], opts: 
     let open: IngestBatch | undefined;
     const report = (phase: 'hash' | 'read', bytes: number): void => {
       opts.onProgress?.({
-        file: path, index: i, files: files.length, phase, bytesDone: bytesBefore + bytes, bytesTotal,
+        file: path, index: i, files: files.length, phase, bytesDone: hashedBytes + readBefore + bytes, bytesTotal,
         records: recordsBefore + (open ? RECORD_KINDS.reduce((n, k) => n + open!.counts[k], 0) : 0),
       });
     };
     try {
-      let hashed = 0;
-      const sha256 = await hashFile(path, (n) => report('hash', (hashed += n)));
-      bytesBefore += size;
+      hashAhead(i);
+      waiting = () => report('hash', 0);
+      const { sha256, bulk } = await hashes[i]!.finally(() => { waiting = undefined; });
       const prev = await store.ingestOf(sha256);
       if (prev !== undefined) {
         out.push(result(path, 'already_ingested', start, {
           sha256, bytes: size, format: prev.format, ingest_id: prev.id,
           reason: `same content as ${prev.path}, ingested ${new Date(prev.finished * 1000).toISOString()} (ingest ${prev.id})`,
         }));
-        bytesBefore += size;
+        readBefore += size;
         continue;
       }
-      const batch = (open = await store.beginIngest({ sha256, path, bytes: size, format: capture ?? 'log' }));
-      const sink: RecordSink = opts.tap !== undefined ? opts.tap.begin(batch, path) : batch;
+      const source = { sha256, path, bytes: size, format: capture ?? 'log' };
+      let batch = (open = await store.beginIngest(source));
+      hashAhead(i + 1);
+      let sink: RecordSink = opts.tap !== undefined ? opts.tap.begin(batch, path) : batch;
       let entry: IngestEntry | undefined;
       try {
         if (capture !== undefined) {
@@ -232,14 +270,35 @@ export async function ingestPaths(store: Store, paths: readonly string[], opts: 
           if (s.error) r.warning = `capture damaged at byte ${s.error.offset}: ${s.error.message} (code ${s.error.code}); records before it were kept`;
           out.push(r);
         } else {
-          const lr = await readLogFile(path, sink, { certs, onProgress: (done) => report('read', done) });
-          const format = lr.logPath !== undefined ? `${lr.format}:${lr.logPath}` : lr.format;
-          const dedupe = lr.logPath !== undefined && /^(open_)?(ssl|http)$/.test(lr.logPath) ? (['tls', 'http'] as const) : undefined;
-          entry = await batch.commit({ format, bad_lines: lr.badLineCount, ...(dedupe ? { dedupe } : {}) });
-          out.push(result(path, 'ingested', start, {
-            sha256, bytes: size, format, ingest_id: entry.id, records: entry.records,
-            bad_lines: lr.badLineCount, bad_line_samples: lr.badLines.slice(0, BAD_LINES_LISTED),
-          }));
+          // A log the store's engine reads itself (bulk.ts), when nothing needs to see its records.
+          const loader = sink === batch ? zeekTsvLoaderOf(batch) : undefined;
+          if (loader !== undefined && bulk !== undefined && !('ineligible' in bulk) && loader.declinesZeekTsv(bulk) === undefined) {
+            const r = await loader.loadZeekTsv(bulk, { onProgress: (done) => report('read', done), textChecked: !bulk.gzip });
+            if (r.loaded) {
+              const format = `zeek-tsv:${bulk.logPath}`;
+              entry = await batch.commit({ format, bad_lines: r.badLineCount });
+              out.push(result(path, 'ingested', start, {
+                sha256, bytes: size, format, ingest_id: entry.id, records: entry.records,
+                bad_lines: r.badLineCount, bad_line_samples: r.badLines.slice(0, BAD_LINES_LISTED),
+              }));
+            } else {
+              // The reader reads it after all, into a fresh batch.
+              await batch.abort();
+              opts.tap?.aborted();
+              batch = open = await store.beginIngest(source);
+              sink = opts.tap !== undefined ? opts.tap.begin(batch, path) : batch;
+            }
+          }
+          if (entry === undefined) {
+            const lr = await readLogFile(path, sink, { certs, onProgress: (done) => report('read', done) });
+            const format = lr.logPath !== undefined ? `${lr.format}:${lr.logPath}` : lr.format;
+            const dedupe = lr.logPath !== undefined && /^(open_)?(ssl|http)$/.test(lr.logPath) ? (['tls', 'http'] as const) : undefined;
+            entry = await batch.commit({ format, bad_lines: lr.badLineCount, ...(dedupe ? { dedupe } : {}) });
+            out.push(result(path, 'ingested', start, {
+              sha256, bytes: size, format, ingest_id: entry.id, records: entry.records,
+              bad_lines: lr.badLineCount, bad_line_samples: lr.badLines.slice(0, BAD_LINES_LISTED),
+            }));
+          }
         }
         recordsBefore += RECORD_KINDS.reduce((n, k) => n + batch.counts[k], 0);
       } catch (e) {
@@ -255,9 +314,9 @@ export async function ingestPaths(store: Store, paths: readonly string[], opts: 
           r.warning = `${r.warning !== undefined ? `${r.warning}; ` : ''}after the commit: ${messageOf(e)}`;
         });
       }
-      bytesBefore += size;
+      readBefore += size;
     } catch (e) {
-      bytesBefore = Math.max(bytesBefore, 2 * sizes.slice(0, i + 1).reduce((a, b) => a + b, 0));
+      readBefore = Math.max(readBefore, sizes.slice(0, i + 1).reduce((a, b) => a + b, 0));
       const reason = e instanceof LogFormatError
         ? `not a capture (no pcap/pcapng magic) and no log reader accepts it: ${e.declined.map((d) => `${d.reader}: ${d.reason}`).join('; ')}`
         : messageOf(e);
