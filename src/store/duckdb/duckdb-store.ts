@@ -375,7 +375,9 @@ export class DuckDBStore implements Store {
 
   async pdnsForIps(ips: readonly string[]): Promise<PdnsEntry[]> {
     if (ips.length === 0) return [];
-    return (await this.rows(`SELECT * FROM pdns WHERE list_contains($ips, ip) ORDER BY ip, count DESC, fqdn`, { ips })).map(toPdns);
+    // `IN (SELECT unnest(...))` is a hash semi-join; `list_contains($ips, col)` scans the list per
+    // row (20,000 addresses over 2 M rows: 40 s against 0.3 s).
+    return (await this.rows(`SELECT * FROM pdns WHERE ip IN (SELECT unnest($ips)) ORDER BY ip, count DESC, fqdn`, { ips })).map(toPdns);
   }
 
   async pdnsByName(name: string, opts: { window?: TimeWindow; subdomains?: boolean } = {}): Promise<PdnsEntry[]> {
@@ -393,7 +395,7 @@ export class DuckDBStore implements Store {
   async firstSeen(ips: readonly string[]): Promise<Map<string, number>> {
     const out = new Map<string, number>();
     if (ips.length === 0) return out;
-    const rows = await this.rows(`SELECT resp_h, min(ts) AS first FROM conn WHERE list_contains($ips, resp_h) GROUP BY resp_h`, { ips: [...ips] });
+    const rows = await this.rows(`SELECT resp_h, min(ts) AS first FROM conn WHERE resp_h IN (SELECT unnest($ips)) GROUP BY resp_h`, { ips: [...ips] });
     for (const r of rows) out.set(String(r.resp_h), num(r.first));
     return out;
   }
