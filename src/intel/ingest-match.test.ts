@@ -147,6 +147,31 @@ test('an IP-only connection to a listed domain\'s address is found through passi
   }
 });
 
+test('passive DNS skips a connection that named another host (HTTP Host), counts the IP-only one', async () => {
+  const dir = tmp();
+  try {
+    const C2 = '203.0.113.20', A = '10.0.0.5', B = '10.0.0.6', C = '10.0.0.8';
+    const httpTo = (client: string, ts: number, port: number) =>
+      tcpConversation(client, C2, port, 80, ts, 'GET / HTTP/1.1\r\nHost: www.other.example\r\n\r\n', 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+    writeFileSync(join(dir, '1-conns.pcap'), pcapFile([...httpTo(B, T0 + 100, 50011), ...rawConn(C, C2, T0 + 110, 50012)]));
+    writeFileSync(join(dir, '2-dns.pcap'), pcapFile(dnsLookup(A, 'gate.listed.example', C2, T0 + 200, 3)));
+    const store = await openDuckDBStore(join(dir, 's.duckdb'));
+    try {
+      const matcher = new IngestIntelMatcher(domainIndex('listed.example'), { store });
+      await ingestPaths(store, [join(dir, '1-conns.pcap'), join(dir, '2-dns.pcap')], { tap: matcher });
+      const hits = matcher.summary();
+      assert.deepEqual(hits.findings.map((x) => x.src).sort(), [A, C]);
+      assert.equal(hits.pdns_connections, 1);
+      const c = hits.findings.find((x) => x.src === C)!;
+      assert.deepEqual(c.evidence.channels, { passive_dns: 1 });
+    } finally {
+      await store.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('no intelligence: files go straight to the store (no wrapper, no work) and no finding is made', async () => {
   const dir = tmp();
   try {

@@ -31,6 +31,7 @@ import { rankFindings, type Finding } from '../detect/finding.js';
 import { Networks } from '../detect/networks.js';
 import type { IngestBatch, IngestEntry, PdnsEntry, Store } from '../store/store.js';
 import type { IngestTap } from '../store/ingest.js';
+import { AddressSet } from './compact.js';
 import type { IntelIndex } from './intel-index.js';
 import { IntelAggregator, type IntelMatchSettings } from './intel-findings.js';
 import { matchName, matchRecord, NO_MATCHES, type Match } from './match.js';
@@ -39,7 +40,7 @@ import { matchName, matchRecord, NO_MATCHES, type Match } from './match.js';
 export const PDNS_QUERY_CHUNK = 5000;
 /** Addresses remembered as having no listed name (the memory is emptied when full). */
 export const NEGATIVE_CACHE_MAX = 1_000_000;
-/** Connection uids per generation of the announced-name memory (two generations are kept). */
+/** Announcements (connection uid, name) per generation of the announced-name memory (two generations are kept). */
 export const ANNOUNCED_GENERATION = 500_000;
 /** Most connections to addresses of listed names read back from the store per file. */
 export const PDNS_CONNS_MAX = 1_000_000;
@@ -72,6 +73,9 @@ export interface IngestIntelSummary {
 
 interface Pending { kind: RecordKind; rec: RecordMap[RecordKind]; matches: readonly Match[] }
 
+/** Names announced by connections: `names[k]` by the connection `uids[k]`. */
+interface Announcements { uids: string[]; names: string[] }
+
 /** Does a DNS answer look like an address (not a CNAME)? */
 function isAddress(a: string): boolean {
   return /^[0-9.]+$|:/.test(a);
@@ -87,12 +91,18 @@ export class IngestIntelMatcher implements IngestTap {
   private readonly pdns: boolean;
   // Per file.
   private pending: Pending[] = [];
-  private connIps = new Set<string>();
+  /** Distinct responder addresses of the file's connections. */
+  private connIps = new AddressSet();
   // Per run.
   private readonly latest = new Map<string, Finding>();
   private readonly noListedName = new Set<string>();
-  private announcedNow = new Map<string, string>();
-  private announcedBefore = new Map<string, string>();
+  /**
+   * The names connections announced (TLS SNI, HTTP Host) in arrival order, uid and name side by
+   * side: appending costs next to nothing per record, and they are looked up only for the few
+   * connections to addresses of listed names (`announcedOf`).
+   */
+  private annNow: Announcements = { uids: [], names: [] };
+  private annBefore: Announcements = { uids: [], names: [] };
   private readonly own = new Set<string>();
   private readonly pdnsCounted = new Set<string>();
   private first = Infinity;
@@ -129,23 +139,37 @@ export class IngestIntelMatcher implements IngestTap {
   }
 
   private announce(uid: string, name: string): void {
-    if (this.announcedNow.has(uid)) return;
-    this.announcedNow.set(uid, name);
-    if (this.announcedNow.size >= ANNOUNCED_GENERATION) {
-      this.announcedBefore = this.announcedNow;
-      this.announcedNow = new Map();
+    const a = this.annNow;
+    a.uids.push(uid);
+    a.names.push(name);
+    if (a.uids.length >= ANNOUNCED_GENERATION) {
+      this.annBefore = a;
+      this.annNow = { uids: [], names: [] };
     }
   }
 
-  private announced(uid: string): string | undefined {
-    const n = this.announcedNow.get(uid) ?? this.announcedBefore.get(uid);
-    return n === undefined ? undefined : n.toLowerCase().replace(/:\d+$/, '');
+  /**
+   * The name each of these connections announced (lower case, no port), by uid: the first
+   * announcement of the uid in the newer generation, else in the older one.
+   */
+  private announcedOf(uids: Iterable<string>): Map<string, string> {
+    const want = new Set(uids);
+    const out = new Map<string, string>();
+    for (const a of [this.annNow, this.annBefore]) {
+      const got = new Map<string, string>();
+      for (let k = 0; k < a.uids.length && want.size > 0; k++) {
+        const u = a.uids[k]!;
+        if (want.has(u) && !got.has(u)) got.set(u, a.names[k]!);
+      }
+      for (const [u, n] of got) { out.set(u, n.toLowerCase().replace(/:\d+$/, '')); want.delete(u); }
+    }
+    return out;
   }
 
   /** The file failed: forget its hits. */
   aborted(): void {
     this.pending = [];
-    this.connIps = new Set();
+    this.connIps = new AddressSet();
   }
 
   /** After a file's commit: its hits, passive DNS, then the changed findings saved and handed on. */
@@ -155,7 +179,7 @@ export class IngestIntelMatcher implements IngestTap {
     const pending = this.pending;
     const connIps = this.connIps;
     this.pending = [];
-    this.connIps = new Set();
+    this.connIps = new AddressSet();
     try {
       if (entry.first_ts !== undefined && entry.first_ts < this.first) this.first = entry.first_ts;
       if (entry.last_ts !== undefined && entry.last_ts > this.last) this.last = entry.last_ts;
@@ -189,9 +213,9 @@ export class IngestIntelMatcher implements IngestTap {
     }
   }
 
-  private async throughPdns(connIps: Set<string>, answerIps: Set<string>): Promise<void> {
+  private async throughPdns(connIps: AddressSet, answerIps: Set<string>): Promise<void> {
     const ask: string[] = [...answerIps];
-    for (const ip of connIps) if (!answerIps.has(ip) && !this.noListedName.has(ip)) ask.push(ip);
+    for (const ip of connIps.values()) if (!answerIps.has(ip) && !this.noListedName.has(ip)) ask.push(ip);
     if (ask.length === 0) return;
     const names = new Map<string, PdnsEntry[]>();
     for (let i = 0; i < ask.length; i += PDNS_QUERY_CHUNK) {
@@ -219,13 +243,14 @@ export class IngestIntelMatcher implements IngestTap {
       conns.push(c);
     }
     if (conns.length === 0) return;
+    const announced = this.announcedOf(conns.map((c) => c.uid));
     this.g.addThroughPdns({
       conns,
-      announced: (uid) => this.announced(uid),
+      announced: (uid) => announced.get(uid),
       ownLookup: (host, name, ip) => this.own.has(`${host}\x1f${name}\x1f${ip}`),
       namesOf: (ip) => names.get(ip) ?? [],
     });
-    for (const c of conns) if (this.announced(c.uid) === undefined) this.pdnsConns++;
+    for (const c of conns) if (!announced.has(c.uid)) this.pdnsConns++;
   }
 
   /** What was found so far. */

@@ -1,7 +1,7 @@
 /**
  * Matching one record against the intelligence in force: usable while records are ingested (the
  * real-time alerts) and by the retro-hunt over a dataset (match-dataset.ts). Records that match
- * nothing cost a few map probes and allocate nothing.
+ * nothing cost a few filter reads (most answered from cache) and allocate nothing.
  */
 import type { RecordKind, RecordMap } from '../records/schema.js';
 import type { Indicator } from './indicator.js';
