@@ -6,7 +6,8 @@
  *
  * ```json
  * { "beacon": { "minScore": 0.7 }, "beaconScore": { "maxPeriod": 3600 },
- *   "longConn": { "minSession": 7200 }, "scan": {}, "dns": { "tunnelWeights": { "volume": 0.2 } },
+ *   "longConn": { "minSession": 7200 }, "scan": { "icmpMinHosts": 50 }, "dns": { "tunnelWeights": { "volume": 0.2 } },
+ *   "firstSeen": { "bonus": 0.05, "minHistory": 86400 },
  *   "internalNets": ["10.0.0.0/8"] }
  * ```
  */
@@ -14,7 +15,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { BeaconDetectorSettings } from '../detect/beacons.js';
 import { resolveSettings, type BeaconSettings } from '../detect/beacon/settings.js';
 import type { LongConnSettings } from '../detect/long-conn.js';
-import type { ScanSettings } from '../detect/scan.js';
+import { scanSettings, type ScanSettings } from '../detect/scan.js';
+import type { FirstSeenSettings } from '../detect/first-seen.js';
 import { dnsSettings, type DnsSettings } from '../detect/dns/settings.js';
 import { parseCidr } from '../detect/networks.js';
 import type { DetectSettings } from '../detect/run.js';
@@ -34,6 +36,7 @@ export interface C2huntConfig {
   readonly longConn: Readonly<LongConnSettings>;
   readonly scan: Readonly<ScanSettings>;
   readonly dns: Readonly<DnsSettings>;
+  readonly firstSeen: Readonly<FirstSeenSettings>;
   readonly internalNets: readonly string[];
   /**
    * Store location used when a command gets no `--store`/`--db` and `$C2HUNT_STORE` is unset:
@@ -165,8 +168,9 @@ export function parseConfigObject(obj: unknown, name: string, path: string | und
   try {
     out.beaconScore = resolveSettings(out.beaconScore as BeaconSettings);
     out.dns = dnsSettings(out.dns as DnsSettings);
+    out.scan = scanSettings(out.scan as ScanSettings);
   } catch (e) {
-    fail((e as Error).message.replace(/^Cannot use (beacon settings|DNS setting)s?:?\s*/, (_m, w: string) => (w === 'beacon settings' ? 'beaconScore: ' : 'dns.')));
+    fail((e as Error).message.replace(/^Cannot use (beacon settings|DNS setting|scan setting)s?:?\s*/, (_m, w: string) => (w === 'beacon settings' ? 'beaconScore: ' : w === 'scan setting' ? 'scan: ' : 'dns.')));
   }
 
   let nets: readonly string[] = DEFAULT_INTERNAL_NETS;
@@ -198,7 +202,7 @@ function deepFreeze<T>(v: T): T {
 
 /** The settings `runDetectors` takes (without `intel`, which commands add). */
 export function detectSettingsOf(cfg: C2huntConfig): DetectSettings {
-  return { beacon: cfg.beacon, beaconScore: cfg.beaconScore, longConn: cfg.longConn, scan: cfg.scan, dns: cfg.dns };
+  return { beacon: cfg.beacon, beaconScore: cfg.beaconScore, longConn: cfg.longConn, scan: cfg.scan, dns: cfg.dns, firstSeen: cfg.firstSeen };
 }
 
 /** Whether `beaconScore` reaches the scorer (it does: runDetectors passes it to scoreBeacon). */

@@ -11,6 +11,7 @@ import { LONG_CONN_DEFAULTS, type LongConnSettings } from '../detect/long-conn.j
 import { SCAN_DEFAULTS, type ScanSettings } from '../detect/scan.js';
 import { DNS_DEFAULTS, type DnsSettings } from '../detect/dns/settings.js';
 import { DEFAULT_INTERNAL_NETS } from '../detect/networks.js';
+import { FIRST_SEEN_DEFAULTS, type FirstSeenSettings } from '../detect/first-seen.js';
 
 /**
  * Units of settings. Each has a valid range that config validation enforces:
@@ -27,7 +28,7 @@ export const UNIT_TEXT: Readonly<Record<Unit, string>> = Object.freeze({
 });
 
 /** Config sections: the names used in the config file. */
-export const SECTIONS = ['beacon', 'beaconScore', 'longConn', 'scan', 'dns'] as const;
+export const SECTIONS = ['beacon', 'beaconScore', 'longConn', 'scan', 'dns', 'firstSeen'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 /** Unit and one-line doc of one setting. */
@@ -108,7 +109,18 @@ const LONG_CONN_DOCS: Docs<LongConnSettings> = {
 const SCAN_DOCS: Docs<ScanSettings> = {
   minTargets: d('count', 'fewest distinct targets: hosts (horizontal) or ports (vertical)'),
   minFailedShare: d('share', 'lowest share of failed attempts among the targets'),
-  fullScoreAt: d('count', 'targets at which the score reaches 1'),
+  fullScoreAt: d('count', 'targets at which the score reaches 1 (also hosts of an ICMP sweep, failed hosts of a TRW-only finding)'),
+  trwTheta0: d('share', 'TRW: probability that a benign source\'s first contact to a host succeeds (theta0; Jung et al. 2004: 0.8)'),
+  trwTheta1: d('share', 'TRW: probability that a scanner\'s first contact succeeds (theta1 < theta0; paper: 0.2)'),
+  trwAlpha: d('share', 'TRW: target false-positive probability (alpha; paper: 0.01); decide scanner at likelihood ratio beta/alpha'),
+  trwBeta: d('share', 'TRW: target detection probability (beta > alpha; paper: 0.99); decide benign at (1-beta)/(1-alpha)'),
+  trwBaseScore: d('score', 'score of a TRW-only finding (no horizontal scan) at the fewest failures that decide; grows with failed hosts'),
+  icmpMinHosts: d('count', 'fewest distinct hosts sent ICMP/ICMPv6 echo (or timestamp, mask) requests for an ICMP sweep'),
+};
+
+const FIRST_SEEN_DOCS: Docs<FirstSeenSettings> = {
+  bonus: d('score', 'score added to a beacon, long-connection or mining finding whose destination is new (never above the cap)'),
+  minHistory: d('seconds', 'history needed before a destination\'s first contact for it to count as new'),
 };
 
 const DNS_DOCS: Docs<DnsSettings> = {
@@ -168,8 +180,9 @@ export const SECTION_TABLE: Readonly<Record<Section, { defaults: Readonly<Record
   beacon: { defaults: BEACON_DEFAULTS, docs: BEACON_DOCS, what: 'beacon detector: grouping, threshold, modifiers' },
   beaconScore: { defaults: BEACON_SCORE_DEFAULTS, docs: BEACON_SCORE_DOCS, what: 'beacon scorer: bursts, periodogram, dispersion, combination' },
   longConn: { defaults: LONG_CONN_DEFAULTS, docs: LONG_CONN_DOCS, what: 'long connections' },
-  scan: { defaults: SCAN_DEFAULTS, docs: SCAN_DOCS, what: 'propagation scanning' },
+  scan: { defaults: SCAN_DEFAULTS, docs: SCAN_DOCS, what: 'propagation scanning: horizontal, vertical, TRW, ICMP sweeps' },
   dns: { defaults: DNS_DEFAULTS, docs: DNS_DOCS, what: 'DNS abuse: tunnels, DGA-like names, NXDOMAIN bursts' },
+  firstSeen: { defaults: FIRST_SEEN_DEFAULTS, docs: FIRST_SEEN_DOCS, what: 'first-seen modifier: new destinations' },
 });
 
 /** Doc of the one top-level list setting. */

@@ -1,78 +1,43 @@
 /**
  * Detection benchmark (a script, not a test): a simulated day of an enterprise network generated
- * directly as records, then every detector timed over it.
+ * directly as records (bench-day.ts), then every detector timed over it.
  *
  *   npm run bench:detect -- [--conns N] [--hosts H] [--beacons B] [--seed S] [--store [FILE]]
+ *                           [--findings FILE] [--partitions N] [--workers N]
  *
  * Defaults: 10,000,000 connections, 5,000 internal hosts, 20 injected beacons, in memory
  * (`buildDataset`). With `--store` the records are written through the Store API into a fresh
  * DuckDB file (default $TMPDIR/c2hunt-bench-detect.duckdb, deleted afterwards unless
  * C2HUNT_BENCH_KEEP is set) and read back with `loadDataset`, which is what `c2hunt detect` does.
  * Scale down for a quick run with `--conns 1000000 --hosts 500`.
+ * `--findings FILE` writes the findings as JSON lines (to compare two versions of a detector:
+ * same seed, same findings). `--partitions N` then analyses the day again as N partitions by
+ * source (DetectSettings.partition), prints each one's time, and checks that their findings
+ * together are the whole run's. `--workers N` scores the beacon groups in N worker threads while
+ * the other detectors run (DetectSettings.workers; default 0, all in one thread); with workers,
+ * the CPU seconds of a detector include the workers' CPU during it.
  *
- * The day: background traffic on an office rhythm (most activity 08-18 UTC), per-host activity
- * log-normal around conns/hosts, destinations drawn by popularity (Zipf) from a pool of external
- * servers with names (one DNS lookup, with its resolver connection, per ~12 connections), HTTPS
- * mostly, log-normal sizes and durations, a few failed attempts; benign periodic services
- * (NTP every 1024 s, Windows Update hourly, telemetry every 15 min, Dropbox every 5 min, an
- * internal agent every 10 min, an uncatalogued SaaS poll every minute); and B injected beacons
- * with known period, jitter and missed-beat share, each from its own host to its own C&C name.
- *
- * Prints time to generate, to build/load the dataset, per detector, the total, findings per
- * detector and severity, recall of the injected beacons, high-or-critical beacon findings that
- * are not injected, and peak RSS. Needs a big heap: the npm script runs node with
+ * Prints time to generate, to build/load the dataset, per detector (wall and CPU seconds: on a
+ * shared machine the CPU figure is the steadier one), the total, findings per detector and
+ * severity, recall of the injected beacons, high-or-critical beacon findings that are not
+ * injected, peak RSS and the load average. Needs a big heap: the npm script runs node with
  * --max-old-space-size=16384.
  */
-import { rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ConnRecord, DnsRecord } from '../records/schema.js';
+import { DayGenerator, type DayOptions, type Injected } from './bench-day.js';
 import { buildDataset, type Dataset } from './dataset.js';
 import { Networks } from './networks.js';
 import { runDetectors } from './run.js';
 import type { Finding } from './finding.js';
 import { loadDataset, openStore } from '../store/index.js';
 
-/** Start of the simulated day (a Monday, UTC). */
-const DAY_START = Date.UTC(2026, 10, 2) / 1000;
-const DAY = 86400;
-/** External servers in the destination pool. */
-const EXTERNALS = 20_000;
-/** Zipf exponent of destination popularity. */
-const ZIPF_S = 1.1;
-/** One DNS lookup (plus its resolver connection) per this many background connections. */
-const DNS_EVERY = 12;
-/** Records per ingest in --store mode (one transaction each, as files would be). */
-const INGEST_RECORDS = 1_000_000;
-/** Relative activity per UTC hour: office rhythm. */
-const HOURLY = [0.15, 0.1, 0.1, 0.1, 0.1, 0.15, 0.3, 0.6, 1, 1, 1, 1, 0.8, 1, 1, 1, 1, 0.9, 0.6, 0.4, 0.3, 0.25, 0.2, 0.15];
-const RESOLVER = '10.0.0.53';
-
-/** Benign periodic services: share of hosts using it, period (s), jitter share, destination. */
-const PERIODIC: { what: string; share: number; period: number; jitter: number; ip: string; name: string; proto: 'tcp' | 'udp'; port: number }[] = [
-  { what: 'NTP', share: 0.4, period: 1024, jitter: 0.01, ip: '162.159.200.1', name: '0.pool.ntp.org', proto: 'udp', port: 123 },
-  { what: 'Windows Update', share: 0.5, period: 3600, jitter: 0.1, ip: '13.107.4.50', name: 'fe2.update.microsoft.com', proto: 'tcp', port: 443 },
-  { what: 'telemetry', share: 0.3, period: 900, jitter: 0.05, ip: '20.42.65.92', name: 'v10.events.data.microsoft.com', proto: 'tcp', port: 443 },
-  { what: 'Dropbox', share: 0.05, period: 300, jitter: 0.05, ip: '162.125.21.3', name: 'client.dropbox.com', proto: 'tcp', port: 443 },
-  { what: 'internal agent', share: 0.2, period: 600, jitter: 0.02, ip: '10.0.0.10', name: 'agent.corp.example', proto: 'tcp', port: 8443 },
-  { what: 'SaaS poll', share: 0.1, period: 60, jitter: 0.05, ip: '52.1.2.3', name: 'api.saas-monitor.example', proto: 'tcp', port: 443 },
-];
-
-/** Parameters of the injected beacons, cycled: period (s), jitter share, missed-beat share. */
-const BEACON_PARAMS: { period: number; jitter: number; missed: number }[] = [
-  { period: 10, jitter: 0.1, missed: 0 }, { period: 30, jitter: 0.2, missed: 0.1 }, { period: 45, jitter: 0.05, missed: 0 },
-  { period: 60, jitter: 0.3, missed: 0.1 }, { period: 90, jitter: 0.1, missed: 0.2 }, { period: 120, jitter: 0.2, missed: 0 },
-  { period: 180, jitter: 0.3, missed: 0.1 }, { period: 300, jitter: 0.1, missed: 0.3 }, { period: 600, jitter: 0.2, missed: 0 },
-  { period: 900, jitter: 0.3, missed: 0.1 }, { period: 1200, jitter: 0.1, missed: 0.2 }, { period: 1800, jitter: 0.2, missed: 0 },
-  { period: 2400, jitter: 0.3, missed: 0.1 }, { period: 3600, jitter: 0.1, missed: 0 }, { period: 5400, jitter: 0.2, missed: 0.1 },
-  { period: 7200, jitter: 0.1, missed: 0 }, { period: 37, jitter: 0.05, missed: 0 }, { period: 300, jitter: 0.5, missed: 0.1 },
-  { period: 600, jitter: 0.4, missed: 0.3 }, { period: 60, jitter: 0, missed: 0 },
-];
-
-interface Args { conns: number; hosts: number; beacons: number; seed: number; store?: string }
+interface Args extends DayOptions { store?: string; findings?: string; partitions?: number; workers: number }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { conns: 10_000_000, hosts: 5_000, beacons: 20, seed: 1 };
+  const a: Args = { conns: 10_000_000, hosts: 5_000, beacons: 20, seed: 1, workers: 0 };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]!;
     const v = argv[i + 1];
@@ -86,162 +51,27 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--hosts') a.hosts = num();
     else if (k === '--beacons') a.beacons = num();
     else if (k === '--seed') a.seed = num();
-    else if (k === '--store') { if (v !== undefined && !v.startsWith('--')) { a.store = v; i++; } else a.store = join(tmpdir(), 'c2hunt-bench-detect.duckdb'); }
-    else throw new Error(`Cannot run the benchmark: unknown argument ${k} (use --conns, --hosts, --beacons, --seed, --store [FILE])`);
+    else if (k === '--partitions') a.partitions = num();
+    else if (k === '--workers') {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0) throw new Error('Cannot run the benchmark: --workers needs a whole number');
+      a.workers = n;
+      i++;
+    }
+    else if (k === '--findings') {
+      if (v === undefined || v.startsWith('--')) throw new Error('Cannot run the benchmark: --findings needs a file');
+      a.findings = v;
+      i++;
+    } else if (k === '--store') { if (v !== undefined && !v.startsWith('--')) { a.store = v; i++; } else a.store = join(tmpdir(), 'c2hunt-bench-detect.duckdb'); }
+    else throw new Error(`Cannot run the benchmark: unknown argument ${k} (use --conns, --hosts, --beacons, --seed, --store [FILE], --findings FILE, --partitions N, --workers N)`);
   }
   return a;
 }
 
-/** mulberry32: a small seeded generator (reproducible days). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** An injected beacon and its known parameters. */
-interface Injected { host: string; ip: string; name: string; port: number; period: number; jitter: number; missed: number; beats: number }
-
-/** Generates the day's records in chunks (so --store mode never holds them all). */
-class DayGenerator {
-  private readonly r: () => number;
-  private readonly hostIps: string[];
-  private readonly extIps: string[] = [];
-  private readonly extNames: string[] = [];
-  private readonly zipfCum: Float64Array;
-  private readonly hourCum: number[];
-  private uid = 0;
-  readonly injected: Injected[] = [];
-  constructor(readonly a: Args) {
-    this.r = rng(a.seed);
-    this.hostIps = Array.from({ length: a.hosts }, (_, i) => `10.${1 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`);
-    for (let i = 0; i < EXTERNALS; i++) {
-      this.extIps.push(`${40 + (i % 100)}.${(i * 7) % 256}.${(i >> 8) & 255}.${(i * 13) % 254 + 1}`);
-      this.extNames.push(i % 5 === 0 ? `cdn${i % 50}.static-provider.net` : `www.site${i}.example.com`);
-    }
-    this.zipfCum = new Float64Array(EXTERNALS);
-    let acc = 0;
-    for (let i = 0; i < EXTERNALS; i++) { acc += 1 / Math.pow(i + 1, ZIPF_S); this.zipfCum[i] = acc; }
-    for (let i = 0; i < EXTERNALS; i++) this.zipfCum[i]! /= acc;
-    let h = 0;
-    const tot = HOURLY.reduce((x, y) => x + y, 0);
-    this.hourCum = HOURLY.map((w) => (h += w / tot));
-  }
-
-  private normal(): number {
-    let u = 0;
-    while (u === 0) u = this.r();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.r());
-  }
-  private logn(median: number, sigma: number): number { return median * Math.exp(sigma * this.normal()); }
-  private zipf(): number {
-    const x = this.r();
-    let lo = 0, hi = EXTERNALS - 1;
-    while (lo < hi) { const m = (lo + hi) >> 1; if (this.zipfCum[m]! < x) lo = m + 1; else hi = m; }
-    return lo;
-  }
-  private officeTime(): number {
-    const x = this.r();
-    let h = 0;
-    while (h < 23 && this.hourCum[h]! < x) h++;
-    return DAY_START + (h + this.r()) * 3600;
-  }
-
-  conn(ts: number, orig: string, resp: string, port: number, proto: 'tcp' | 'udp', ob: number, rb: number, dur: number, state = 'SF', service = ''): ConnRecord {
-    const id = (this.uid++).toString(36);
-    const failed = state !== 'SF';
-    const op = 49152 + (this.uid % 16000);
-    return {
-      ts, uid: `C${id}`, community_id: `1:bench${id}`, orig_h: orig, orig_p: op, resp_h: resp, resp_p: port, proto, service,
-      duration: failed ? 0 : dur, orig_bytes: failed ? 0 : Math.round(ob), resp_bytes: failed ? 0 : Math.round(rb), conn_state: state,
-      missed_bytes: 0, history: failed ? (state === 'REJ' ? 'Sr' : 'S') : proto === 'tcp' ? 'ShADadFf' : 'Dd',
-      orig_pkts: failed ? 1 : 3 + Math.round(ob / 1400), orig_ip_bytes: failed ? 60 : Math.round(ob) + 120, resp_pkts: failed ? (state === 'REJ' ? 1 : 0) : 2 + Math.round(rb / 1400), resp_ip_bytes: failed ? 40 : Math.round(rb) + 100,
-    };
-  }
-
-  dns(ts: number, host: string, name: string, ip: string): { d: DnsRecord; c: ConnRecord } {
-    const c = this.conn(ts, host, RESOLVER, 53, 'udp', 40 + name.length, 60 + name.length, 0.01, 'SF', 'dns');
-    const d: DnsRecord = {
-      ts, uid: c.uid, orig_h: host, orig_p: c.orig_p, resp_h: RESOLVER, resp_p: 53, proto: 'udp', trans_id: this.uid & 0xffff,
-      rtt: 0.01, query: name, qclass: 1, qclass_name: 'C_INTERNET', qtype: 1, qtype_name: 'A', rcode: 0, rcode_name: 'NOERROR',
-      AA: false, TC: false, RD: true, RA: true, Z: 0, answers: [ip], TTLs: [300], rejected: false,
-    };
-    return { d, c };
-  }
-
-  /** Every record of the day, host by host, in chunks handed to `emit`. */
-  generate(emit: (conns: ConnRecord[], dns: DnsRecord[]) => void | Promise<void>): Promise<void> | void {
-    const a = this.a;
-    const weights = this.hostIps.map(() => Math.exp(0.8 * this.normal()));
-    const wsum = weights.reduce((x, y) => x + y, 0);
-    // Periodic benign and injected traffic first, so the background fills up to --conns.
-    const beaconHosts = new Set<number>();
-    while (beaconHosts.size < Math.min(a.beacons, a.hosts)) beaconHosts.add(Math.floor(this.r() * a.hosts));
-    [...beaconHosts].forEach((h, i) => {
-      const p = BEACON_PARAMS[i % BEACON_PARAMS.length]!;
-      this.injected.push({ host: this.hostIps[h]!, ip: `185.${100 + i}.${(i * 37) % 256}.${10 + i}`, name: `upd${i}-${Math.floor(this.r() * 1e6).toString(36)}.net`,
-        port: [443, 80, 8080][i % 3]!, ...p, beats: 0 });
-    });
-    let periodicConns = 0;
-    const sched: { conns: ConnRecord[]; dns: DnsRecord[] } = { conns: [], dns: [] };
-    for (let h = 0; h < a.hosts; h++) {
-      const host = this.hostIps[h]!;
-      for (const p of PERIODIC) {
-        if (this.r() >= p.share) continue;
-        let t = DAY_START + this.r() * p.period;
-        const l = this.dns(t - 0.05, host, p.name, p.ip);
-        sched.dns.push(l.d); sched.conns.push(l.c);
-        const ob = this.logn(400, 0.3), rb = this.logn(2000, 0.3);
-        for (; t < DAY_START + DAY; t += p.period * (1 + p.jitter * (2 * this.r() - 1))) {
-          sched.conns.push(this.conn(t, host, p.ip, p.port, p.proto, ob * (0.95 + 0.1 * this.r()), rb * (0.95 + 0.1 * this.r()), this.logn(0.5, 0.5), 'SF', p.proto === 'udp' && p.port === 123 ? 'ntp' : 'ssl'));
-        }
-      }
-    }
-    for (const b of this.injected) {
-      let t = DAY_START + this.r() * b.period;
-      const l = this.dns(t - 0.05, b.host, b.name, b.ip);
-      sched.dns.push(l.d); sched.conns.push(l.c);
-      for (; t < DAY_START + DAY; t += b.period * (1 + b.jitter * (2 * this.r() - 1))) {
-        if (this.r() < b.missed) continue;
-        b.beats++;
-        sched.conns.push(this.conn(t, b.host, b.ip, b.port, 'tcp', 310 * (0.97 + 0.06 * this.r()), 1250 * (0.9 + 0.2 * this.r()), 0.2 + 0.1 * this.r(), 'SF', b.port === 443 ? 'ssl' : 'http'));
-      }
-    }
-    periodicConns = sched.conns.length;
-    const background = Math.max(0, a.conns - periodicConns);
-    const chunks: { conns: ConnRecord[]; dns: DnsRecord[] }[] = [sched];
-    let done = 0;
-    let cur: { conns: ConnRecord[]; dns: DnsRecord[] } = { conns: [], dns: [] };
-    const run = async (): Promise<void> => {
-      await emit(chunks[0]!.conns, chunks[0]!.dns);
-      for (let h = 0; h < a.hosts; h++) {
-        const host = this.hostIps[h]!;
-        const n = h === a.hosts - 1 ? background - done : Math.round((background * weights[h]!) / wsum);
-        for (let k = 0; k < n && done < background; k++) {
-          const ts = this.officeTime();
-          const d = this.zipf();
-          if (k % DNS_EVERY === 0) {
-            const l = this.dns(ts - 0.03, host, this.extNames[d]!, this.extIps[d]!);
-            cur.dns.push(l.d); cur.conns.push(l.c); done++; k++;
-          }
-          const x = this.r();
-          const port = x < 0.75 ? 443 : x < 0.95 ? 80 : [22, 8080, 993, 5228][Math.floor(this.r() * 4)]!;
-          const y = this.r();
-          const state = y < 0.96 ? 'SF' : y < 0.985 ? 'S0' : y < 0.995 ? 'REJ' : 'RSTO';
-          cur.conns.push(this.conn(ts, host, this.extIps[d]!, port, x > 0.97 && port === 443 ? 'udp' : 'tcp', this.logn(800, 1), this.logn(6000, 1.5), this.logn(2, 1.5), state, port === 443 ? 'ssl' : port === 80 ? 'http' : ''));
-          done++;
-          if (cur.conns.length >= INGEST_RECORDS) { await emit(cur.conns, cur.dns); cur = { conns: [], dns: [] }; }
-        }
-      }
-      if (cur.conns.length > 0) await emit(cur.conns, cur.dns);
-    };
-    return run();
-  }
+/** CPU seconds (user + system) of the process so far. */
+function cpuNow(): number {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1e6;
 }
 
 function isInjected(f: Finding, inj: Injected[]): Injected | undefined {
@@ -251,22 +81,26 @@ function isInjected(f: Finding, inj: Injected[]): Injected | undefined {
 
 async function main(): Promise<void> {
   const a = parseArgs(process.argv.slice(2));
+  const loadStart = loadavg()[0]!;
   const internal = new Networks();
   const gen = new DayGenerator(a);
   const t0 = performance.now();
   let ds: Dataset;
   let conns = 0, dnsN = 0;
-  const timings: [string, number][] = [];
+  /** [stage, wall s, CPU s] */
+  const timings: [string, number, number][] = [];
+  let c0 = cpuNow();
   if (a.store === undefined) {
     const allConns: ConnRecord[] = [];
     const allDns: DnsRecord[] = [];
     await gen.generate((c, d) => { for (const x of c) allConns.push(x); for (const x of d) allDns.push(x); });
     conns = allConns.length; dnsN = allDns.length;
-    timings.push(['generate', (performance.now() - t0) / 1000]);
+    timings.push(['generate', (performance.now() - t0) / 1000, cpuNow() - c0]);
     const t1 = performance.now();
+    c0 = cpuNow();
     ds = buildDataset({ conn: allConns, dns: allDns }, internal);
     ds.internalHosts();
-    timings.push(['dataset (buildDataset, in memory)', (performance.now() - t1) / 1000]);
+    timings.push(['dataset (buildDataset, in memory)', (performance.now() - t1) / 1000, cpuNow() - c0]);
   } else {
     rmSync(a.store, { force: true }); rmSync(a.store + '.wal', { force: true });
     const store = await openStore(a.store);
@@ -281,21 +115,25 @@ async function main(): Promise<void> {
         process.stderr.write(`\rstored ${conns.toLocaleString('en-US')} conns`);
       });
       process.stderr.write('\n');
-      timings.push(['generate + store (Store API)', (performance.now() - t0) / 1000]);
+      timings.push(['generate + store (Store API)', (performance.now() - t0) / 1000, cpuNow() - c0]);
       const t1 = performance.now();
+      c0 = cpuNow();
       ds = await loadDataset(store, undefined, internal);
       ds.internalHosts();
-      timings.push(['dataset (loadDataset from the store)', (performance.now() - t1) / 1000]);
+      timings.push(['dataset (loadDataset from the store)', (performance.now() - t1) / 1000, cpuNow() - c0]);
     } finally {
       await store.close();
       if (!process.env.C2HUNT_BENCH_KEEP) { rmSync(a.store, { force: true }); rmSync(a.store + '.wal', { force: true }); }
     }
   }
-  const r = runDetectors(ds, {});
-  for (const [k, v] of Object.entries(r.timings)) timings.push([`detector ${k}`, v]);
+  const r = runDetectors(ds, { workers: a.workers });
+  for (const [k, v] of Object.entries(r.timings)) timings.push([`detector ${k}`, v, r.cpu[k] ?? NaN]);
   const detectSecs = Object.values(r.timings).reduce((x, y) => x + y, 0);
+  const detectCpu = Object.values(r.cpu).reduce((x, y) => x + y, 0);
   const loadSecs = timings[1]![1];
+  const loadCpu = timings[1]![2];
   const rss = process.resourceUsage().maxRSS / 1024;
+  if (a.findings !== undefined) writeFileSync(a.findings, r.findings.map((f) => JSON.stringify(f)).join('\n') + '\n');
 
   const found = new Set<Injected>();
   let fpHigh = 0;
@@ -312,24 +150,46 @@ async function main(): Promise<void> {
   const bySev: Record<string, Record<string, number>> = {};
   for (const f of r.findings) ((bySev[f.detector] ??= {})[f.severity] = (bySev[f.detector]![f.severity] ?? 0) + 1);
 
+  const row = (k: string, wall: number, cpu: number): string => `${k.padEnd(40)} ${wall.toFixed(2).padStart(8)} s  (CPU ${cpu.toFixed(2)} s)`;
   const lines = [
     `day: ${conns.toLocaleString('en-US')} connections, ${dnsN.toLocaleString('en-US')} DNS lookups, ${ds.internalHosts().size.toLocaleString('en-US')} internal hosts, ${gen.injected.length} injected beacons`,
-    ...timings.map(([k, v]) => `${k.padEnd(40)} ${v.toFixed(2)} s`),
-    `${'detectors total'.padEnd(40)} ${detectSecs.toFixed(2)} s`,
-    `${'dataset + detectors (the 60 s target)'.padEnd(40)} ${(loadSecs + detectSecs).toFixed(2)} s`,
+    ...timings.map(([k, v, c]) => row(k, v, c)),
+    row('detectors total', detectSecs, detectCpu),
+    row('dataset + detectors (the 60 s target)', loadSecs + detectSecs, loadCpu + detectCpu),
     `findings: ${r.findings.length} (${Object.entries(bySev).map(([d, s]) => `${d}: ${Object.entries(s).map(([k, v]) => `${v} ${k}`).join(', ')}`).join('; ')})`,
     `beacon recall: ${found.size}/${gen.injected.length}` + (found.size < gen.injected.length
       ? ` (missed: ${gen.injected.filter((b) => !found.has(b)).map((b) => `${b.period} s jitter ${b.jitter} missed ${b.missed}`).join('; ')})` : ''),
     `high/critical beacon findings not injected: ${fpHigh} (${(fpHigh / (a.hosts / 1000)).toFixed(1)} per 1,000 hosts)`,
     ...[...fpByDst].sort((x, y) => y[1] - x[1]).slice(0, 8).map(([k, n]) => `  ${String(n).padStart(6)} to ${k}`),
-    `peak RSS: ${rss.toFixed(0)} MB`,
+    `peak RSS: ${rss.toFixed(0)} MB; load average (1 min) ${loadStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end (2 cores: above 2, the machine was shared)`,
   ];
   process.stdout.write(lines.join('\n') + '\n');
+  const partitions: { index: number; seconds: number; cpu: number; findings: number }[] = [];
+  let partitionsMatch: boolean | undefined;
+  if (a.partitions !== undefined) {
+    const union: Finding[] = [];
+    for (let index = 0; index < a.partitions; index++) {
+      const t = performance.now();
+      const c = cpuNow();
+      const p = runDetectors(ds, { partition: { index, count: a.partitions }, workers: a.workers });
+      partitions.push({ index, seconds: (performance.now() - t) / 1000, cpu: cpuNow() - c, findings: p.findings.length });
+      for (const f of p.findings) union.push(f);
+    }
+    const key = (f: Finding): string => JSON.stringify(f);
+    const want = r.findings.map(key).sort();
+    const got = union.map(key).sort();
+    partitionsMatch = want.length === got.length && want.every((x, i) => x === got[i]);
+    for (const p of partitions) process.stdout.write(`partition ${p.index + 1}/${a.partitions}: ${p.seconds.toFixed(2)} s (CPU ${p.cpu.toFixed(2)} s), ${p.findings} findings\n`);
+    process.stdout.write(`partitions together: ${got.length} findings, ${partitionsMatch ? 'the same as the whole run' : 'DIFFERENT from the whole run'}\n`);
+  }
   process.stdout.write(JSON.stringify({
-    conns, dns: dnsN, hosts: a.hosts, mode: a.store === undefined ? 'memory' : 'store', seconds: Object.fromEntries(timings),
-    detectors_total_s: detectSecs, dataset_plus_detectors_s: loadSecs + detectSecs, findings: r.findings.length,
+    conns, dns: dnsN, hosts: a.hosts, mode: a.store === undefined ? 'memory' : 'store', workers: a.workers,
+    seconds: Object.fromEntries(timings.map(([k, v]) => [k, v])), cpu_seconds: Object.fromEntries(timings.map(([k, , c]) => [k, c])),
+    detectors_total_s: detectSecs, dataset_plus_detectors_s: loadSecs + detectSecs, dataset_plus_detectors_cpu_s: loadCpu + detectCpu, findings: r.findings.length,
     beacon_recall: found.size / Math.max(1, gen.injected.length), fp_high_beacons: fpHigh, fp_high_by_destination: Object.fromEntries(fpByDst), peak_rss_mb: Math.round(rss),
+    load_average: [loadStart, loadavg()[0]], ...(a.partitions !== undefined ? { partitions, partitions_match: partitionsMatch } : {}),
   }) + '\n');
+  if (partitionsMatch === false) process.exitCode = 1;
 }
 
 await main();

@@ -4,6 +4,8 @@
  * answer the same questions with queries (the detectors only use this interface).
  */
 import type { ConnRecord, DnsRecord, HttpRecord, MiningRecord, RecordKind, RecordMap, TlsRecord } from '../records/schema.js';
+import { connList } from './conn-order.js';
+import { internalSources, talkersIndex } from './conn-table.js';
 import { Networks } from './networks.js';
 
 export interface PdnsEntry { fqdn: string; ip: string; first: number; last: number; count: number }
@@ -30,6 +32,14 @@ export interface Dataset {
    * connection, see nameOfConn). The prevalence modifier divides this by internalHosts().
    */
   talkersOf(ipOrName: string): ReadonlySet<string>;
+  /**
+   * When each destination address was first contacted in all stored history (epoch s), for the
+   * first-seen modifier (`first-seen.ts`); absent when the dataset is all the history there is
+   * (the modifier then reads the dataset's own connections).
+   */
+  firstSeen?: ReadonlyMap<string, number>;
+  /** Start of the stored history (epoch s) when it reaches before `start`. */
+  historyStart?: number;
 }
 
 /** Is this answer an address (A/AAAA) rather than a name (CNAME ...)? */
@@ -38,13 +48,10 @@ function isAddress(a: string): boolean {
 }
 
 export function buildDataset(records: { [K in RecordKind]?: RecordMap[K][] }, internal = new Networks()): Dataset {
-  // Final records supersede interim ones of the same uid; keep the latest interim of open connections.
-  const byUid = new Map<string, ConnRecord>();
-  for (const c of records.conn ?? []) {
-    const prev = byUid.get(c.uid);
-    if (prev === undefined || (prev.interim && (!c.interim || c.duration >= prev.duration))) byUid.set(c.uid, c);
-  }
-  const conns = [...byUid.values()].sort((a, b) => a.ts - b.ts);
+  // Final records supersede interim ones of the same uid; keep the latest interim of open
+  // connections; in time order (typed-array dedup and radix sort: see conn-order.ts).
+  const list = connList(records.conn ?? []);
+  const conns = list.conns;
   const dns = records.dns ?? [];
   const tls = records.tls ?? [];
   const http = records.http ?? [];
@@ -70,53 +77,27 @@ export function buildDataset(records: { [K in RecordKind]?: RecordMap[K][] }, in
       r.set(a, names[0]!);
     }
   }
+  // Addresses that exactly one name resolved to (the last resort of nameOfConn), looked up once each.
+  const onlyName = new Map<string, string>();
+  for (const [ip, names] of pdns) if (names.size === 1) onlyName.set(ip, names.keys().next().value!);
   const nameByUid = new Map<string, string>();
   for (const t of tls) if (t.server_name) nameByUid.set(t.uid, t.server_name.toLowerCase());
   for (const h of http) if (h.host && !nameByUid.has(h.uid)) nameByUid.set(h.uid, h.host.toLowerCase().replace(/:\d+$/, ''));
 
-  let start = Infinity, end = -Infinity;
-  for (const c of conns) {
-    if (c.ts < start) start = c.ts;
-    if (c.ts + c.duration > end) end = c.ts + c.duration;
-  }
+  let { start, end } = list; // earliest start, latest end (computed with the list: one pass fewer over the records)
   if (!Number.isFinite(start)) { start = 0; end = 0; }
   let hosts: Set<string> | undefined;
-  let talkers: Map<string, Set<string>> | undefined;
-  const EMPTY: ReadonlySet<string> = new Set();
+  let talkers: ((key: string) => ReadonlySet<string>) | undefined;
   const ds: Dataset = {
     conns, dns, tls, http, mining: records.mining ?? [], internal, start, end,
     namesOf: (ip) => [...(pdns.get(ip)?.values() ?? [])].sort((a, b) => b.count - a.count),
     nameOfConn: (c) => {
-      const n = nameByUid.get(c.uid) ?? resolvedBy.get(c.orig_h)?.get(c.resp_h);
-      if (n !== undefined) return n;
-      const all = pdns.get(c.resp_h);
-      return all !== undefined && all.size === 1 ? [...all.keys()][0] : undefined;
+      const n = (nameByUid.size > 0 ? nameByUid.get(c.uid) : undefined) ?? resolvedBy.get(c.orig_h)?.get(c.resp_h);
+      return n !== undefined ? n : onlyName.get(c.resp_h);
     },
-    internalHosts: () => {
-      if (hosts === undefined) {
-        hosts = new Set();
-        for (const c of conns) if (internal.contains(c.orig_h)) hosts.add(c.orig_h);
-      }
-      return hosts;
-    },
-    talkersOf: (key) => {
-      if (talkers === undefined) {
-        const t = new Map<string, Set<string>>();
-        const add = (k: string, src: string) => {
-          let set = t.get(k);
-          if (set === undefined) t.set(k, (set = new Set()));
-          set.add(src);
-        };
-        for (const c of conns) {
-          if (!internal.contains(c.orig_h)) continue;
-          add(c.resp_h, c.orig_h);
-          const n = ds.nameOfConn(c);
-          if (n !== undefined) add(n, c.orig_h);
-        }
-        talkers = t;
-      }
-      return talkers.get(key) ?? EMPTY;
-    },
+    // Both over the shared connection columns (conn-table.ts), built once per dataset.
+    internalHosts: () => (hosts ??= internalSources(conns, internal, ds.nameOfConn)),
+    talkersOf: (key) => (talkers ??= talkersIndex(conns, internal, ds.nameOfConn))(key),
   };
   return ds;
 }

@@ -4,7 +4,9 @@
  * port of the longest. Modules downloaded by bots and miners hold connections open for hours.
  */
 import type { ConnRecord } from '../records/schema.js';
+import { connColumns, PROTO_TCP, PROTO_UDP } from './conn-table.js';
 import type { Dataset } from './dataset.js';
+import { inPartition, type Partition } from './partition.js';
 import { findingId, fmtDuration, severityOf, type Finding } from './finding.js';
 
 export interface LongConnSettings {
@@ -34,25 +36,77 @@ export const LONG_CONN_DEFAULTS: Readonly<LongConnSettings> = Object.freeze({
   interactiveFactor: 0.7,
 });
 
-export function detectLongConnections(ds: Dataset, settings: Partial<LongConnSettings> = {}): Finding[] {
+/**
+ * Pairs are source -> destination address and transport, grouped over the dataset's shared
+ * columns (conn-table.ts): each source's connections come contiguously, a stamp array indexed by
+ * destination gives each its pair, the total and the longest session of every pair add up in
+ * time order, and the member records are gathered only for the pairs reported (string keys and
+ * arrays of records per pair took seconds per million connections). Pairs are reported in order
+ * of their first connection. With `partition`, only the sources of that partition (partition.ts).
+ */
+export function detectLongConnections(ds: Dataset, settings: Partial<LongConnSettings> = {}, partition?: Partition): Finding[] {
   const s = { ...LONG_CONN_DEFAULTS, ...settings };
-  const pairs = new Map<string, ConnRecord[]>();
-  for (const c of ds.conns) {
-    if (c.proto !== 'tcp' && c.proto !== 'udp') continue;
-    const k = `${c.orig_h}|${c.resp_h}|${c.proto}`;
-    let a = pairs.get(k);
-    if (a === undefined) pairs.set(k, (a = []));
-    a.push(c);
-  }
-  const out: Finding[] = [];
-  for (const conns of pairs.values()) {
-    let longest = conns[0]!;
-    let total = 0;
-    for (const c of conns) {
-      total += c.duration;
-      if (c.duration > longest.duration) longest = c;
+  const cols = connColumns(ds.conns, ds.nameOfConn);
+  const { blockStart, conn } = cols;
+  const sources = blockStart.length - 1;
+  const dur = cols.duration;
+  // Per destination-and-transport key (dst * 2 + udp): the source that last used it, and its pair there.
+  const stamp = new Int32Array(2 * cols.strs.size).fill(-1);
+  const local = new Int32Array(2 * cols.strs.size);
+  let longestBlock = 0;
+  for (let b = 0; b < sources; b++) longestBlock = Math.max(longestBlock, blockStart[b + 1]! - blockStart[b]!);
+  const connPair = new Int32Array(longestBlock);
+  const pFirst = new Int32Array(longestBlock), pLongest = new Int32Array(longestBlock);
+  const pTotal = new Float64Array(longestBlock);
+  const pReported = new Int32Array(longestBlock);
+  const reported: { first: number; longest: number; total: number; conns: ConnRecord[] }[] = [];
+  for (let src = 0; src < sources; src++) {
+    const b0 = blockStart[src]!;
+    const b1 = blockStart[src + 1]!;
+    if (b0 === b1) continue;
+    if (partition !== undefined && !inPartition(cols.strs.values[src]!, partition)) continue;
+    let np = 0;
+    for (let i = b0; i < b1; i++) {
+      const j = i; // rows of this source, in list order
+      const proto = cols.proto[i]!;
+      if (proto !== PROTO_TCP && proto !== PROTO_UDP) {
+        connPair[j - b0] = -1;
+        continue;
+      }
+      const key = cols.dst[i]! * 2 + proto;
+      if (stamp[key] !== src) {
+        stamp[key] = src;
+        local[key] = np;
+        pFirst[np] = conn[i]!;
+        pLongest[np] = i;
+        pTotal[np] = 0;
+        np++;
+      }
+      const p = local[key]!;
+      connPair[j - b0] = p;
+      // As over the records: durations add up in time order, the first longest session wins.
+      const d = dur[i]!;
+      pTotal[p] += d;
+      if (d > dur[pLongest[p]!]!) pLongest[p] = i;
     }
-    if (longest.duration < s.minSession && total < s.minTotal) continue;
+    let any = false;
+    for (let p = 0; p < np; p++) {
+      pReported[p] = -1;
+      if (dur[pLongest[p]!]! < s.minSession && pTotal[p]! < s.minTotal) continue;
+      pReported[p] = reported.length;
+      reported.push({ first: pFirst[p]!, longest: conn[pLongest[p]!]!, total: pTotal[p]!, conns: [] });
+      any = true;
+    }
+    if (!any) continue;
+    for (let j = b0; j < b1; j++) {
+      const p = connPair[j - b0]!;
+      if (p >= 0 && pReported[p]! >= 0) reported[pReported[p]!]!.conns.push(ds.conns[conn[j]!]!);
+    }
+  }
+  reported.sort((a, b) => a.first - b.first);
+  const out: Finding[] = [];
+  for (const { longest: li, total, conns } of reported) {
+    const longest = ds.conns[li]!;
     // One long session is the signal; many shorter ones that add up are weaker (capped at
     // TOTAL_SCORE_CAP): people reconnect to the same service all day.
     const curve = (d: number) => Math.min(1, 0.55 + 0.45 * Math.log(d / s.minSession) / Math.log(s.fullScoreAt / s.minSession));
@@ -83,7 +137,7 @@ export function detectLongConnections(ds: Dataset, settings: Partial<LongConnSet
       detector: 'long_conn', kind: longest.duration >= s.minSession ? 'session' : 'total',
       title: `${longest.orig_h} held ${fmtDuration(longest.duration)} to ${longest.resp_h}:${longest.resp_p}/${longest.proto}${fq ? ` (${fq})` : ''} at ${kbps.toFixed(2)} kbit/s`,
       src: longest.orig_h, dst: longest.resp_h, port: longest.resp_p, proto: longest.proto,
-      first: conns[0]!.ts, last: Math.max(...conns.map((c) => c.ts + c.duration)),
+      first: conns[0]!.ts, last: lastEnd(conns),
       score: Number(score.toFixed(3)), severity: severityOf(score),
       evidence: {
         longest_s: Number(longest.duration.toFixed(1)), total_s: Number(total.toFixed(1)), sessions: conns.length, open_sessions: open,
@@ -96,4 +150,11 @@ export function detectLongConnections(ds: Dataset, settings: Partial<LongConnSet
     out.push(f);
   }
   return out;
+}
+
+/** Math.max of ts + duration over the records, without spreading them into arguments (a pair can hold millions). */
+function lastEnd(conns: readonly ConnRecord[]): number {
+  let m = -Infinity;
+  for (const c of conns) m = Math.max(m, c.ts + c.duration);
+  return m;
 }

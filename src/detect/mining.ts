@@ -2,6 +2,7 @@
  * Cryptomining: miner protocol messages seen by the sensor (Stratum, Monero-style JSON-RPC,
  * getwork), and pool names in DNS queries and TLS server names.
  */
+import type { ConnRecord } from '../records/schema.js';
 import type { Dataset } from './dataset.js';
 import { findingId, severityOf, type Finding } from './finding.js';
 
@@ -38,7 +39,12 @@ export function detectMining(ds: Dataset): Finding[] {
     s.protocols.add(m.protocol);
     s.uids.add(m.uid);
   }
-  const byConn = new Map(ds.conns.map((c) => [c.uid, c]));
+  // The connections of the miner sessions only: a uid index of every connection cost seconds
+  // per million connections, for the handful of sessions there usually are.
+  const wanted = new Set<string>();
+  for (const s of sessions.values()) for (const u of s.uids) wanted.add(u);
+  const byConn = new Map<string, ConnRecord>();
+  if (wanted.size > 0) for (const c of ds.conns) if (wanted.has(c.uid)) byConn.set(c.uid, c);
   for (const s of sessions.values()) {
     const conns = [...s.uids].map((u) => byConn.get(u)).filter((c) => c !== undefined);
     const duration = conns.reduce((n, c) => n + c.duration, 0);
@@ -66,8 +72,11 @@ export function detectMining(ds: Dataset): Finding[] {
   }
   // 2. Pool names looked up or contacted by name (TLS-wrapped pools show only this).
   const named = new Map<string, { src: string; fqdn: string; token: string; first: number; last: number; n: number; how: Set<string>; uids: string[] }>();
+  // Names repeat across lookups (every host resolves the same popular names): one check per name.
+  const tokens = new Map<string, string | undefined>();
   const note = (src: string, fqdn: string, ts: number, how: string, uid: string) => {
-    const token = poolToken(fqdn);
+    let token = tokens.get(fqdn);
+    if (token === undefined && !tokens.has(fqdn)) tokens.set(fqdn, (token = poolToken(fqdn)));
     if (token === undefined) return;
     const k = `${src}|${fqdn}`;
     let e = named.get(k);

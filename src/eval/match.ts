@@ -28,6 +28,7 @@ export function findingMatches(b: Labelled, f: Finding): boolean {
     case 'long_conn': case 'reverse_shell': return f.detector === 'long_conn' && toDst(b, f);
     case 'scan_horizontal': return f.detector === 'scan' && f.kind === 'horizontal';
     case 'scan_vertical': return f.detector === 'scan' && f.kind === 'vertical';
+    case 'scan_icmp': return f.detector === 'scan' && f.kind === 'icmp_sweep';
     case 'dga': return (f.detector === 'dns' && (f.kind === 'dga' || f.kind === 'nxdomain_burst')) || (f.detector === 'beacon' && toDst(b, f));
     case 'dns_c2': return f.detector === 'dns' && f.kind === 'tunnel';
     case 'benign_periodic': return (f.detector === 'beacon' || f.detector === 'long_conn') && toDst(b, f);

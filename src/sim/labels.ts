@@ -1,7 +1,7 @@
 /** The ground-truth labels written next to every simulated capture (format: LABELS.md). */
 
 /** Kinds of malicious behaviour. */
-export type BehaviourKind = 'beacon' | 'long_conn' | 'mining' | 'reverse_shell' | 'scan_horizontal' | 'scan_vertical' | 'dga' | 'dns_c2';
+export type BehaviourKind = 'beacon' | 'long_conn' | 'mining' | 'reverse_shell' | 'scan_horizontal' | 'scan_vertical' | 'scan_icmp' | 'dga' | 'dns_c2';
 
 /** One malicious behaviour of one internal host. Times are epoch seconds. */
 export interface BehaviourLabel {
@@ -17,7 +17,7 @@ export interface BehaviourLabel {
   /** Domain the host resolves to reach the endpoint (C2 domain, pool name, DNS-C2 zone). */
   domain?: string;
   port?: number;
-  proto?: 'tcp' | 'udp';
+  proto?: 'tcp' | 'udp' | 'icmp';
   /** First and last event actually in the capture (scheduled bounds when there was none). */
   start: number;
   end: number;

@@ -4,7 +4,7 @@
  * to 50% (uniform and gaussian), missed beats, several connections per beat, IP rotation behind
  * a domain, work-hours-only; a Stratum miner; a reverse shell; a fast 445 sweep whose infected
  * hosts start the scanner's beacon (second hop); a slow sweep over hours; a vertical scan; DGA
- * bursts; a DNS tunnel. Each behaviour gets its own host while hosts last.
+ * bursts; a DNS tunnel; ICMP and ICMPv6 ping sweeps. Each behaviour gets its own host while hosts last.
  */
 import type { Generator, SimContext } from './context.js';
 import type { BehaviourLabel } from './labels.js';
@@ -15,6 +15,8 @@ import { Mining } from './behaviours/mining.js';
 import { ReverseShell } from './behaviours/reverse-shell.js';
 import { HorizontalScan, VerticalScan } from './behaviours/scan.js';
 import { Dga, DnsC2 } from './behaviours/dns-abuse.js';
+import { IcmpSweep } from './behaviours/icmp-sweep.js';
+import { ip6, ipStr } from './addr.js';
 import { moneroWallet } from './payload/stratum.js';
 import { pickVictim, XMRIG_AGENT } from './scenarios.js';
 import { SITES } from './catalog.js';
@@ -155,5 +157,26 @@ export function buildMixed(ctx: SimContext, rng: Rng): Generator[] {
     sessionInterval: 5400, sessionQueries: [20, 150], start: at(rng.range(0, 0.1)), end: ctx.end,
     description: 'C2 over DNS: TXT queries of unique base32 subdomains of one zone, idle polls and data sessions',
   }, rng.fork('dns-c2')));
+  // Ping sweeps from one dual-stack host (when there is one left): its IPv4 /24 with ICMP echo,
+  // then, a few minutes later, the IPv6 addresses next to its own with ICMPv6 echo.
+  const v6Free = ctx.net.hosts.filter((h) => h.side6 !== undefined && !used.has(h));
+  const sweeper = v6Free.length ? rng.pick(v6Free.filter((h) => !h.laptop).length ? v6Free.filter((h) => !h.laptop) : v6Free) : pickVictim(ctx, rng, used);
+  used.add(sweeper);
+  const sweepStart = at(rng.range(0.3, 0.5));
+  const pingGap = rng.int(20, 250);
+  g.gens.push(new IcmpSweep(ctx, {
+    id: 'mixed-icmp-sweep', host: sweeper, family: 'ipv4', targets: Array.from({ length: 254 }, (_, k) => `10.1.${sweeper.subnet}.${k + 1}`),
+    targetsText: `10.1.${sweeper.subnet}.0/24`, intervalMs: pingGap, replyShare: 0.6, start: sweepStart,
+    description: 'ping sweep (ICMP echo, one request per address) of the host\'s own /24, host discovery before a scan',
+  }, rng.fork('icmp-sweep')));
+  if (sweeper.side6 !== undefined) {
+    const base6 = 0x1000;
+    g.gens.push(new IcmpSweep(ctx, {
+      id: 'mixed-icmp6-sweep', host: sweeper, family: 'ipv6', targets: Array.from({ length: 256 }, (_, k) => ipStr(ip6(`2001:db8:c2::${(base6 + k).toString(16)}`))),
+      targetsText: `2001:db8:c2::${base6.toString(16)}-${(base6 + 255).toString(16)}`, intervalMs: pingGap, replyShare: 0.6,
+      start: sweepStart + 254 * pingGap * 1000 + rng.int(60e6, 600e6),
+      description: 'ICMPv6 echo sweep of the IPv6 addresses next to the host\'s own (sequential guesses in its /64)',
+    }, rng.fork('icmp6-sweep')));
+  }
   return [g];
 }

@@ -1,6 +1,6 @@
 /**
  * Buffered pcap writer with in-place packet builders. Packets are built directly in a large
- * output buffer (Ethernet II, IPv4 or IPv6, TCP or UDP, checksums computed over the bytes just
+ * output buffer (Ethernet II, IPv4 or IPv6, TCP, UDP or ICMP, checksums computed over the bytes just
  * written); when the buffer passes FLUSH_AT_BYTES it is handed to an asynchronous write while
  * the next one fills (double buffering), so generation and disk I/O overlap.
  *
@@ -192,5 +192,27 @@ export class PcapWriter {
     this.buf.set(payload, o + 8);
     const c = finish(sumBytes(this.buf, dv, o, l4Len, pseudo));
     dv.setUint16(o + 6, c === 0 ? 0xffff : c);
+  }
+
+  /**
+   * One ICMP (over IPv4) or ICMPv6 (over IPv6) query message: type, code, identifier, sequence
+   * number, then `payload` (echo data). The ICMPv4 checksum covers the message only; the ICMPv6
+   * one also covers the IPv6 pseudo-header (RFC 4443 section 2.3).
+   */
+  icmp(tsUs: number, src: Side, dst: Side, type: number, code: number, ident: number, seq: number, payload: Uint8Array, flowLabel: number): void {
+    const v6 = src.ip.length === 16;
+    const l4Len = 8 + payload.length;
+    const l3 = this.frame(tsUs, (v6 ? 40 : 20) + l4Len, src, dst, v6);
+    const pseudo = this.ipHeader(l3, src, dst, v6 ? 58 : 1, l4Len, false, flowLabel);
+    const o = l3 + (v6 ? 40 : 20);
+    const b = this.buf;
+    const dv = this.dv;
+    b[o] = type;
+    b[o + 1] = code;
+    dv.setUint16(o + 2, 0);
+    dv.setUint16(o + 4, ident);
+    dv.setUint16(o + 6, seq);
+    b.set(payload, o + 8);
+    dv.setUint16(o + 2, finish(sumBytes(b, dv, o, l4Len, v6 ? pseudo : 0)));
   }
 }

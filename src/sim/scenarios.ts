@@ -85,7 +85,7 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: 'mixed',
-    description: 'many behaviours at once with seeded parameters: beacons (HTTPS/HTTP/TCP/UDP/DNS, jitter 0-50%, missed beats, IP rotation, work hours), mining, reverse shell, 445 sweep with second-hop infection, vertical scan, DGA, DNS C2',
+    description: 'many behaviours at once with seeded parameters: beacons (HTTPS/HTTP/TCP/UDP/DNS, jitter 0-50%, missed beats, IP rotation, work hours), mining, reverse shell, 445 sweep with second-hop infection, vertical scan, ICMP and ICMPv6 ping sweeps, DGA, DNS C2',
     build: (ctx, rng) => buildMixed(ctx, rng),
   },
 ];

@@ -144,7 +144,16 @@ test('mixed: every behaviour kind, second hop, valid packets, IPv6 flows', async
   assert.deepEqual(v.errors, []);
   assert.equal(sum.late, 0);
   const kinds = new Set(labels.behaviours.map((b) => b.kind));
-  for (const k of ['beacon', 'mining', 'reverse_shell', 'scan_horizontal', 'scan_vertical', 'dga', 'dns_c2']) assert.ok(kinds.has(k as never), k);
+  for (const k of ['beacon', 'mining', 'reverse_shell', 'scan_horizontal', 'scan_vertical', 'scan_icmp', 'dga', 'dns_c2']) assert.ok(kinds.has(k as never), k);
+  // Ping sweeps: one echo request per address of the /24 (ICMP) and of 256 IPv6 addresses (ICMPv6), some answered.
+  const sweeps = labels.behaviours.filter((b) => b.kind === 'scan_icmp');
+  assert.deepEqual(sweeps.map((b) => b.params.family), ['ipv4', 'ipv6']);
+  for (const sw of sweeps) {
+    const echo = [...v.flows.values()].filter((f) => f.proto === 'icmp' && f.src === sw.host);
+    assert.equal(echo.length, sw.events, `${sw.id}: one exchange per address`);
+    assert.ok(echo.every((f) => f.dport === (sw.params.family === 'ipv6' ? 128 : 8) && f.payload[0] === 32));
+    assert.equal(echo.filter((f) => f.packets === 2).length, sw.params.replies);
+  }
   const transports = new Set(labels.behaviours.filter((b) => b.kind === 'beacon').map((b) => b.params.transport));
   assert.deepEqual([...transports].sort(), ['dns', 'http', 'https', 'tcp', 'udp']);
   assert.ok(labels.behaviours.every((b) => b.malicious && b.events > 0 && b.end >= b.start), 'every behaviour happened');

@@ -44,6 +44,13 @@ test('tshark finds nothing malformed, no bad checksum, no warning in a mixed cap
   assert.equal(retrans, '', 'only SYNs are retransmitted');
   const shell = labels.behaviours.find((b) => b.kind === 'reverse_shell')!;
   assert.match(conv, new RegExp(`${shell.dst_ip!.replace(/\./g, '\\.')}:${shell.port}`));
+  // The ping sweeps: tshark counts the echo requests the labels announce, with valid ICMP/ICMPv6 checksums (always verified).
+  for (const sw of labels.behaviours.filter((b) => b.kind === 'scan_icmp')) {
+    const v6 = sw.params.family === 'ipv6';
+    const filter = v6 ? `icmpv6.type == 128 && ipv6.src == ${sw.host} && icmpv6.checksum.status == 1` : `icmp.type == 8 && ip.src == ${sw.host} && icmp.checksum.status == 1`;
+    const lines = tshark(['-r', out, '-Y', filter, '-T', 'fields', '-e', 'frame.number']).trim().split('\n').filter((l) => l !== '');
+    assert.equal(lines.length, sw.events, sw.id);
+  }
   const mining = labels.behaviours.find((b) => b.kind === 'mining')!;
   assert.match(conv, new RegExp(`${mining.host.replace(/\./g, '\\.')}:\\d+ +<-> ${mining.dst_ips!.map((a) => a.replace(/\./g, '\\.')).join('|')}:14444`));
 });

@@ -1,7 +1,7 @@
 /**
  * An independent checker for simulated captures (used by tests and `bench`): walks a pcap
- * buffer and verifies framing, Ethernet/IPv4/IPv6 headers, IPv4 header checksums, TCP and UDP
- * checksums, timestamp order, and per-connection TCP sequence/acknowledgement consistency
+ * buffer and verifies framing, Ethernet/IPv4/IPv6 headers, IPv4 header checksums, TCP, UDP,
+ * ICMP and ICMPv6 checksums, timestamp order, and per-connection TCP sequence/acknowledgement consistency
  * (every data segment continues its direction's stream exactly; no ACK covers bytes not yet sent).
  * Returns per-flow statistics so tests can check what was generated.
  */
@@ -10,8 +10,11 @@ import { ipStr } from './addr.js';
 
 /** One direction-agnostic flow as seen in the capture. */
 export interface FlowStat {
-  proto: 'tcp' | 'udp';
-  /** Originator (first packet's source) and responder. */
+  proto: 'tcp' | 'udp' | 'icmp';
+  /**
+   * Originator (first packet's source) and responder. ICMP query exchanges (request and reply
+   * share the identifier) are one flow: `sport` is the identifier, `dport` the first message's type.
+   */
   src: string;
   sport: number;
   dst: string;
@@ -126,9 +129,30 @@ export function verifyPcap(buf: Uint8Array, opts: { keepDns?: boolean } = {}): V
       err(`${where}: unexpected ethertype ${et.toString(16)}`);
       continue;
     }
-    if (proto !== 6 && proto !== 17) { err(`${where}: unexpected IP protocol ${proto}`); continue; }
-    const sum = finish(sumBytes(buf, dv, l4, l4Len, pseudo));
-    if (sum !== 0) err(`${where}: bad ${proto === 6 ? 'TCP' : 'UDP'} checksum`);
+    const icmp = (proto === 1 && et === 0x0800) || (proto === 58 && et === 0x86dd);
+    if (proto !== 6 && proto !== 17 && !icmp) { err(`${where}: unexpected IP protocol ${proto}`); continue; }
+    // The ICMPv4 checksum covers the message only; TCP, UDP and ICMPv6 include the pseudo-header.
+    const sum = finish(sumBytes(buf, dv, l4, l4Len, proto === 1 ? 0 : pseudo));
+    if (sum !== 0) err(`${where}: bad ${proto === 6 ? 'TCP' : proto === 17 ? 'UDP' : proto === 1 ? 'ICMP' : 'ICMPv6'} checksum`);
+    if (icmp) {
+      if (l4Len < 8) { err(`${where}: ICMP message shorter than 8 bytes`); continue; }
+      const ident = dv.getUint16(l4 + 4);
+      const a = ipStr(src), b = ipStr(dst);
+      const key = `${proto}|${a < b ? a : b}|${a < b ? b : a}|${ident}`;
+      let f = flows.get(key);
+      if (!f) {
+        f = { proto: 'icmp', src: a, sport: ident, dst: b, dport: buf[l4], packets: 0, bytes: 0, payload: [0, 0],
+          first: ts, last: ts, syn: 0, synAck: false, fins: 0, rst: false, head: [null, null] };
+        flows.set(key, f);
+      }
+      const dir = f.src === a ? 0 : 1;
+      f.packets++;
+      f.bytes += incl;
+      f.last = ts;
+      f.payload[dir] += l4Len - 8;
+      if (!f.head[dir] && l4Len > 8) f.head[dir] = buf.slice(l4 + 8, l4 + Math.min(l4Len, 72));
+      continue;
+    }
     const sport = dv.getUint16(l4), dport = dv.getUint16(l4 + 2);
     const a = `${ipStr(src)}:${sport}`, b = `${ipStr(dst)}:${dport}`;
     const base = `${proto}|${a < b ? a : b}|${a < b ? b : a}`;

@@ -253,14 +253,22 @@ export async function loadDataset(store: Store, window?: TimeWindow, internal?: 
   // Passive DNS from every ingest, not only this window: an address seen now is tied to a name
   // resolved last month.
   const history = new Map<string, PdnsEntry[]>();
-  for (const e of await store.pdnsForIps([...new Set(ds.conns.map((c) => c.resp_h))])) {
+  const dsts = [...new Set(ds.conns.map((c) => c.resp_h))];
+  for (const e of await store.pdnsForIps(dsts)) {
     let l = history.get(e.ip);
     if (l === undefined) history.set(e.ip, (l = []));
     l.push(e);
   }
   const namesOf = (ip: string): PdnsEntry[] => history.get(ip) ?? ds.namesOf(ip);
+  // First contacts in all stored history, for the first-seen modifier. Without a window start
+  // the dataset holds all of the history and the modifier reads its connections instead.
+  const earlier = window?.since !== undefined && ds.conns.length > 0;
+  const firstSeen = earlier ? await store.firstSeen(dsts) : undefined;
+  const historyStart = earlier ? (await store.dataRange())?.first : undefined;
   return {
     ...ds,
+    ...(firstSeen !== undefined ? { firstSeen } : {}),
+    ...(historyStart !== undefined ? { historyStart } : {}),
     namesOf,
     nameOfConn: (c) => {
       const n = ds.nameOfConn(c);

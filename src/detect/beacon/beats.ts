@@ -2,6 +2,7 @@
  * Internal to detect/beacon: turn one group's connections into beats. Connections are sorted by
  * start time and bursts (several connections per heartbeat, quick retries) collapse into one beat.
  */
+import { FRESH, type Alloc } from './scratch.js';
 import { quantileSorted } from './stats.js';
 
 /** The beats of one group, ascending in time. */
@@ -25,7 +26,8 @@ export interface Beats {
 }
 
 /**
- * Sort and collapse. The burst window is min(maxWindow, relWindow * typical interval), where the
+ * Sort and collapse. `alloc`: where the arrays come from (a Scratch inside scoreBeacon; the
+ * result's arrays are then views that live until its next call). The burst window is min(maxWindow, relWindow * typical interval), where the
  * typical interval is the median of the gaps longer than maxWindow (the gaps between bursts), or
  * of all gaps when none is that long. A burst is anchored at its first connection (no chaining),
  * so a dense stream never collapses into one endless beat.
@@ -33,15 +35,16 @@ export interface Beats {
 export function collapseBursts(
   ts: ArrayLike<number>,
   bytes: ArrayLike<number> | undefined,
-  failedIn: ArrayLike<boolean> | undefined,
+  failedIn: ArrayLike<boolean> | Uint8Array | undefined,
   maxWindow: number,
   relWindow: number,
+  alloc: Alloc = FRESH,
 ): Beats {
   const n0 = ts.length;
   const hasBytes = bytes !== undefined && bytes.length === n0;
   const hasFailed = failedIn !== undefined && failedIn.length === n0;
   // Indices of valid timestamps, sorted by time (skip the sort when already ascending).
-  let idx = new Uint32Array(n0);
+  let idx = alloc.uint32(n0);
   let n = 0;
   let ascending = true;
   let prev = -Infinity;
@@ -54,7 +57,7 @@ export function collapseBursts(
   }
   idx = idx.subarray(0, n);
   if (!ascending) idx.sort((a, b) => ts[a] - ts[b] || a - b);
-  const t = new Float64Array(n);
+  const t = alloc.float64(n);
   let failed = 0;
   for (let i = 0; i < n; i++) {
     t[i] = ts[idx[i]];
@@ -64,7 +67,7 @@ export function collapseBursts(
   // Typical gap between bursts.
   let window = 0;
   if (n >= 2) {
-    const gaps = new Float64Array(n - 1);
+    const gaps = alloc.float64(n - 1);
     let big = 0;
     for (let i = 1; i < n; i++) {
       const g = t[i] - t[i - 1];
@@ -76,9 +79,9 @@ export function collapseBursts(
     window = Math.min(maxWindow, relWindow * typical);
   }
 
-  const times = new Float64Array(n);
-  const conns = new Uint32Array(n);
-  const sizes = hasBytes ? new Float64Array(n) : null;
+  const times = alloc.float64(n);
+  const conns = alloc.uint32(n).fill(0);
+  const sizes = hasBytes ? alloc.float64(n).fill(0) : null;
   let m = 0;
   let start = -Infinity;
   for (let i = 0; i < n; i++) {
@@ -94,9 +97,9 @@ export function collapseBursts(
     }
   }
   return {
-    times: times.slice(0, m),
-    sizes: sizes ? sizes.slice(0, m) : null,
-    conns: conns.slice(0, m),
+    times: times.subarray(0, m),
+    sizes: sizes ? sizes.subarray(0, m) : null,
+    conns: conns.subarray(0, m),
     connections: n,
     invalid: n0 - n,
     failed,

@@ -16,6 +16,7 @@
  *   about j (uniform) or less.
  */
 import type { Beats } from './beats.js';
+import { FRESH, type Alloc } from './scratch.js';
 import type { BeaconSettings } from './settings.js';
 import { clamp01, quantileSorted, robustSummary, robustSummarySorted, type RobustSummary } from './stats.js';
 
@@ -68,6 +69,18 @@ export const LOW_QUANTILE = 0.1;
 /** Allowed distance of a bucket's count from the median count: max(1, this share of it). */
 export const HIST_TOLERANCE = 0.25;
 
+/** Connections per hour of day (UTC) of the finite times in `ts`, 24 entries. */
+export function hourHistogram(ts: ArrayLike<number>): number[] {
+  const hours = new Array<number>(24).fill(0);
+  for (let i = 0; i < ts.length; i++) {
+    const x = ts[i];
+    if (!Number.isFinite(x)) continue;
+    const h = Math.floor((((x % 86400) + 86400) % 86400) / 3600);
+    hours[h]++;
+  }
+  return hours;
+}
+
 function spreadScore(sum: RobustSummary, madmZero: number): { skewScore: number; madm: number; madmScore: number } {
   const madm = sum.median > 0 ? sum.mad / sum.median : sum.mad > 0 ? Infinity : 0;
   return { skewScore: 1 - Math.abs(sum.skew), madm, madmScore: clamp01(1 - madm / madmZero) };
@@ -75,7 +88,9 @@ function spreadScore(sum: RobustSummary, madmZero: number): { skewScore: number;
 
 /**
  * Score the dispersion of one group's beats. `sortedIntervals` are the gaps between consecutive
- * beats in ascending order, `window` the observation window (defaults to first..last beat).
+ * beats in ascending order, `window` the observation window (defaults to first..last beat),
+ * `alloc` where the temporaries come from; `withHours` false leaves hourHistogram empty (the
+ * caller fills it with `hourHistogram` if it keeps the opinion).
  */
 export function dispersion(
   beats: Beats,
@@ -83,11 +98,13 @@ export function dispersion(
   ts: ArrayLike<number>,
   window: { start: number; end: number } | undefined,
   s: Readonly<BeaconSettings>,
+  alloc: Alloc = FRESH,
+  withHours = true,
 ): DispersionOpinion {
   const n = beats.times.length;
   const first = beats.times[0];
   const last = beats.times[n - 1];
-  const iv = robustSummarySorted(sortedIntervals);
+  const iv = robustSummarySorted(sortedIntervals, alloc);
   const t = spreadScore(iv, s.tsMadmZero);
   const q10 = quantileSorted(sortedIntervals, LOW_QUANTILE);
   const tsLowSpread = iv.median > 0 ? (iv.median - q10) / iv.median : 1;
@@ -98,7 +115,7 @@ export function dispersion(
   let sizePart: Pick<DispersionOpinion, 'sizeSkew' | 'sizeMadm' | 'sizeMedian' | 'sizeScore'> = {};
   let sizeScore = NaN;
   if (beats.sizes) {
-    const sz = robustSummary(beats.sizes);
+    const sz = robustSummary(beats.sizes, alloc === FRESH ? undefined : alloc);
     if (sz.median > 0) {
       const z = spreadScore(sz, s.sizeMadmZero);
       sizeScore = (z.skewScore + z.madmScore) / 2;
@@ -111,7 +128,7 @@ export function dispersion(
   const wStart = window && Number.isFinite(window.start) ? Math.min(window.start, first) : first;
   const wEnd = window && Number.isFinite(window.end) ? Math.max(window.end, last) : last;
   const nb = Math.max(1, Math.ceil((wEnd - wStart) / bucket));
-  const cover = new Uint8Array(nb);
+  const cover = alloc.uint8(nb).fill(0);
   for (let i = 0; i < n; i++) cover[Math.min(nb - 1, Math.floor((beats.times[i] - wStart) / bucket))] = 1;
   let hit = 0;
   for (let i = 0; i < nb; i++) hit += cover[i];
@@ -121,12 +138,15 @@ export function dispersion(
   const full = Math.floor((last - first) / bucket);
   let histogramScore = NaN;
   if (full >= 2) {
-    const counts = new Float64Array(full);
+    const counts = alloc.float64(full).fill(0);
     for (let i = 0; i < n; i++) {
       const b = Math.floor((beats.times[i] - first) / bucket);
       if (b < full) counts[b]++;
     }
-    const nz = counts.filter((c) => c > 0).sort();
+    // The non-empty buckets' counts, ascending.
+    let k = 0;
+    for (let b = 0; b < full; b++) if (counts[b] > 0) counts[k++] = counts[b];
+    const nz = counts.subarray(0, k).sort();
     if (nz.length > 0) {
       const med = nz[nz.length >> 1];
       const tol = Math.max(1, HIST_TOLERANCE * med);
@@ -136,13 +156,7 @@ export function dispersion(
     } else histogramScore = 0;
   }
 
-  const hourHistogram = new Array<number>(24).fill(0);
-  for (let i = 0; i < ts.length; i++) {
-    const x = ts[i];
-    if (!Number.isFinite(x)) continue;
-    const h = Math.floor((((x % 86400) + 86400) % 86400) / 3600);
-    hourHistogram[h]++;
-  }
+  const hours = withHours ? hourHistogram(ts) : [];
 
   const confirm = (w: number, x: number): number => (Number.isFinite(x) ? 1 - w * (1 - clamp01(x)) : 1);
   const score = clamp01(
@@ -170,6 +184,6 @@ export function dispersion(
     coverage,
     bucket,
     histogramScore,
-    hourHistogram,
+    hourHistogram: hours,
   };
 }

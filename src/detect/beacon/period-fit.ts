@@ -2,6 +2,7 @@
  * Internal to detect/beacon: fit a base period to the intervals between beats, allowing for
  * missed beats (an interval of about k periods counts as k - 1 missed beats).
  */
+import { FRESH, type Alloc } from './scratch.js';
 import { quantileSelect } from './stats.js';
 
 /** The fit of one period to a series of intervals. */
@@ -45,9 +46,10 @@ export function fitPeriod(
   maxMultiple: number,
   missedWeight: number,
   near = Infinity,
+  alloc: Alloc = FRESH,
 ): PeriodFit {
   const m = intervals.length;
-  const r = new Float64Array(m);
+  const r = alloc.float64(m);
   let p = p0;
   if (!(p > 0) || m === 0) {
     return { period: NaN, missed: NaN, jitter: NaN, expected: m + 1, used: 0, cost: Infinity };
@@ -111,7 +113,7 @@ export function evaluatePeriod(
   p: number,
   maxMultiple: number,
   missedWeight: number,
-  scratch = new Float64Array(intervals.length),
+  scratch: Float64Array = new Float64Array(intervals.length),
 ): PeriodFit {
   const m = intervals.length;
   if (!(p > 0) || m === 0) {
@@ -137,12 +139,14 @@ export function evaluatePeriod(
 export function fitShare(intervals: Float64Array, p: number, tol: number, maxMultiple: number): number {
   const m = intervals.length;
   if (m === 0 || !(p > 0)) return 0;
-  let ok = 0;
+  // The count starts at 0.5 (and the half comes off at the end, exactly): as a small integer, the
+  // optimiser guessed an integer quotient and undid itself each time the share was a fraction.
+  let ok = 0.5;
   for (let i = 0; i < m; i++) {
     const k = Math.max(1, Math.round(intervals[i] / p));
     if (k <= maxMultiple && Math.abs(intervals[i] - k * p) <= tol * p * Math.sqrt(k)) ok++;
   }
-  return ok / m;
+  return (ok - 0.5) / m;
 }
 
 /**
@@ -151,9 +155,9 @@ export function fitShare(intervals: Float64Array, p: number, tol: number, maxMul
  * earlier than (1 - tol) p is skipped as unrelated traffic (it would split an interval in two);
  * any other beat is kept too (the comb resynchronises on it). `skipped` counts the skipped beats.
  */
-export function combIntervals(times: Float64Array, p: number, tol: number): { intervals: Float64Array; skipped: number } {
+export function combIntervals(times: Float64Array, p: number, tol: number, alloc: Alloc = FRESH): { intervals: Float64Array; skipped: number } {
   const n = times.length;
-  const out = new Float64Array(Math.max(0, n - 1));
+  const out = alloc.float64(Math.max(0, n - 1));
   if (n < 2 || !(p > 0)) return { intervals: out.subarray(0, 0), skipped: 0 };
   let last = times[0];
   let m = 0;

@@ -15,10 +15,14 @@ export interface Rng {
 
 /** A generator seeded from a 32-bit integer (other numbers are truncated to 32 bits). */
 export function makeRng(seed: number): Rng {
-  let a = seed >>> 0;
+  // The state lives in a typed array: a uint32 in a captured variable would be boxed (it does
+  // not fit a small integer) on every draw, and the permutation test draws millions.
+  const st = new Uint32Array(1);
+  st[0] = seed >>> 0;
   let spare = NaN;
   const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
+    const a = (st[0]! + 0x6d2b79f5) >>> 0;
+    st[0] = a;
     let t = a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);

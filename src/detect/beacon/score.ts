@@ -3,20 +3,24 @@
  * a verdict, the period with its jitter and missed beats, and the reasons.
  */
 import { collapseBursts } from './beats.js';
-import { dispersion, type DispersionOpinion } from './dispersion.js';
+import { combine } from './combine.js';
+import { dispersion, hourHistogram, type DispersionOpinion } from './dispersion.js';
 import { combIntervals, evaluatePeriod, fitPeriod, type PeriodFit } from './period-fit.js';
 import { periodicity, type PeriodicityOpinion } from './periodicity.js';
 import { resolveSettings, type BeaconSettings } from './settings.js';
-import { clamp01, quantileSorted, sortedCopy } from './stats.js';
+import { Scratch } from './scratch.js';
+import { quantileSorted, sortedCopy } from './stats.js';
+
+export { combine };
 
 /** One group of connections (one src -> dst pair, or src -> FQDN). Arrays share one order. */
 export interface BeaconInput {
   /** Connection start times, epoch seconds, any order. Non-finite entries are ignored. */
   ts: Float64Array | number[];
   /** Total bytes per connection (orig + resp), same order as `ts`. Ignored unless the same length. */
-  bytes?: number[];
-  /** Failed attempts (conn_state S0, REJ, ...), same order as `ts`. Ignored unless the same length. */
-  failed?: boolean[];
+  bytes?: ArrayLike<number>;
+  /** Failed attempts (conn_state S0, REJ, ...; truthy = failed), same order as `ts`. Ignored unless the same length. */
+  failed?: ArrayLike<boolean> | Uint8Array;
   /** Observation window (epoch s) of the data set, for the coverage score; defaults to first..last. */
   window?: { start: number; end: number };
 }
@@ -53,6 +57,22 @@ export interface BeaconScore {
   periodicity: PeriodicityOpinion | null;
   /** Short sentences with the numbers behind the verdict. */
   reasons: string[];
+  /**
+   * Scoring stopped early (only with `ScoreOptions.atLeast`): the score could not reach the bar.
+   * `score` is then an upper bound, the verdict is none, period, jitter and missed are NaN, and
+   * the periodicity opinion says after how many shuffles it stopped.
+   */
+  stopped?: boolean;
+}
+
+/** How much of the result the caller needs. */
+export interface ScoreOptions {
+  /**
+   * The caller discards results whose combined score is below this (the detector's reporting
+   * threshold divided by its modifiers). Scoring may then stop as soon as the score provably
+   * cannot reach it; a result at or above it is exactly what scoring without the option gives.
+   */
+  atLeast?: number;
 }
 
 /** Share of intervals under half the period above which a series is taken to hold unrelated connections. */
@@ -66,27 +86,19 @@ export const INTERVAL_DIVISORS = [1, 2, 3, 4] as const;
 /** ... and these quantiles of the intervals (the lower quartile stays on the base period while under 3/4 of beats are missed). */
 export const INTERVAL_QUANTILES = [0.25] as const;
 
-/**
- * Combine the opinions: the stronger one counts, and when both reach `agreeMin` the weaker adds
- * `agreeBonus` of the remaining distance to 1 in proportion to its own score:
- * score = max + (min >= agreeMin ? agreeBonus * (1 - max) * min : 0).
- * Taking the max (not a mean) lets each opinion carry the cases the other cannot see: the
- * dispersion opinion carries short series (few beats give the permutation test no power), the
- * periodicity opinion carries missed beats and noise connections (which skew the intervals).
- */
-export function combine(d: number, p: number, s: Readonly<BeaconSettings>): number {
-  const hi = Math.max(d, p);
-  const lo = Math.min(d, p);
-  return clamp01(hi + (lo >= s.agreeMin ? s.agreeBonus * (1 - hi) * lo : 0));
-}
-
 const fmtS = (x: number): string => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toPrecision(2)) + ' s';
 const pct = (x: number): string => `${(100 * x).toFixed(0)}%`;
 
+/** Scratch memory of scoreBeacon (one per thread; scoreBeacon never runs inside itself). */
+const SCRATCH = new Scratch();
+
 /** Score one group of connections. Pure: no I/O; deterministic for the same input and settings. */
-export function scoreBeacon(input: BeaconInput, settings?: Partial<BeaconSettings>): BeaconScore {
+export function scoreBeacon(input: BeaconInput, settings?: Partial<BeaconSettings>, opts: ScoreOptions = {}): BeaconScore {
   const s = resolveSettings(settings);
-  const beats = collapseBursts(input.ts, input.bytes, input.failed, s.burstMaxWindow, s.burstRelWindow);
+  // Temporaries come from scratch memory reused across calls; nothing in the result refers to it.
+  const alloc = SCRATCH;
+  alloc.reset();
+  const beats = collapseBursts(input.ts, input.bytes, input.failed, s.burstMaxWindow, s.burstRelWindow, alloc);
   const nb = beats.times.length;
   const span = nb > 0 ? beats.lastTime - beats.times[0] : 0;
   const reasons: string[] = [];
@@ -106,34 +118,49 @@ export function scoreBeacon(input: BeaconInput, settings?: Partial<BeaconSetting
     periodicity: null,
     reasons,
   };
-  if (beats.invalid > 0) reasons.push(`${beats.invalid} connections without a valid time were ignored`);
-  if (nb < beats.connections) {
-    reasons.push(`${beats.connections} connections in ${nb} beats (connections within ${fmtS(beats.window)} of each other collapsed)`);
-  }
-  if (beats.connections > 0 && beats.failed === beats.connections) {
-    reasons.push(`all ${beats.failed} connections failed (no answer or rejected): attempts, not a working channel`);
-  }
+  // The first reasons say how connections became beats; written once scoring is sure to finish.
+  const beatReasons = (): void => {
+    if (beats.invalid > 0) reasons.push(`${beats.invalid} connections without a valid time were ignored`);
+    if (nb < beats.connections) {
+      reasons.push(`${beats.connections} connections in ${nb} beats (connections within ${fmtS(beats.window)} of each other collapsed)`);
+    }
+    if (beats.connections > 0 && beats.failed === beats.connections) {
+      reasons.push(`all ${beats.failed} connections failed (no answer or rejected): attempts, not a working channel`);
+    }
+  };
   if (nb < s.minBeats) {
+    beatReasons();
     reasons.push(`only ${nb} beats: at least ${s.minBeats} are needed to judge a heartbeat`);
     return out;
   }
 
-  const intervals = new Float64Array(nb - 1);
+  const intervals = alloc.float64(nb - 1);
   for (let i = 1; i < nb; i++) intervals[i - 1] = beats.times[i] - beats.times[i - 1];
-  const sortedI = sortedCopy(intervals);
+  const sortedI = sortedCopy(intervals, alloc);
   const medI = quantileSorted(sortedI, 0.5);
 
-  const per = periodicity(beats.times, medI, s);
-  const disp = dispersion(beats, sortedI, input.ts, input.window, s);
+  // The hour-of-day histogram is for the evidence only: counted once scoring is sure to finish.
+  const disp = dispersion(beats, sortedI, input.ts, input.window, s, alloc, false);
+  const atLeast = opts.atLeast;
+  const per = periodicity(beats.times, medI, s, atLeast !== undefined ? { dispersion: disp.score, atLeast } : undefined, alloc);
   out.periodicity = per;
   out.dispersion = disp;
+  if (per.bound !== undefined) {
+    // Stopped early: the caller discards this result, so the period fit is not worth its time.
+    out.stopped = true;
+    out.score = combine(disp.score, per.bound, s);
+    reasons.push(`none: stopped early, the score cannot reach the bar asked for (${per.skipped})`);
+    return out;
+  }
+  disp.hourHistogram = hourHistogram(input.ts);
+  beatReasons();
 
   // Period: a verified spectral candidate, refined on the intervals near its multiples; else the
   // start (interval median / d, lower quartile) whose fit costs least.
   let best: PeriodFit | null = null;
   let offComb = 0;
   if (per.verified) {
-    best = fitPeriod(intervals, per.period, s.maxMultiple, s.missedWeight, s.refineTolerance);
+    best = fitPeriod(intervals, per.period, s.maxMultiple, s.missedWeight, s.refineTolerance, alloc);
     // Intervals shorter than half the period are fragments: unrelated connections split the
     // heartbeat's intervals (a heartbeat with up to 50% jitter has almost none). When there are
     // some, set the beats off the period's comb aside (tolerance: twice the first fit's jitter,
@@ -142,9 +169,9 @@ export function scoreBeacon(input: BeaconInput, settings?: Partial<BeaconSetting
     for (let i = 0; i < intervals.length; i++) if (intervals[i] < 0.5 * best.period) frag++;
     if (frag > FRAGMENT_SHARE * intervals.length) {
       const tol = Math.min(COMB_TOLERANCE[1], Math.max(COMB_TOLERANCE[0], 2 * best.jitter));
-      const comb = combIntervals(beats.times, per.period, tol);
+      const comb = combIntervals(beats.times, per.period, tol, alloc);
       if (comb.intervals.length >= s.minBeats - 1) {
-        best = fitPeriod(comb.intervals, per.period, s.maxMultiple, s.missedWeight, s.refineTolerance);
+        best = fitPeriod(comb.intervals, per.period, s.maxMultiple, s.missedWeight, s.refineTolerance, alloc);
         offComb = comb.skipped;
       }
     }
@@ -156,8 +183,8 @@ export function scoreBeacon(input: BeaconInput, settings?: Partial<BeaconSetting
     // Each start is refined; the median is also scored as it is: at high jitter the refinement
     // can slide (the intervals near 1.5 p flip to two periods), and then the median fits better.
     for (const p0 of starts) {
-      const fits = [fitPeriod(intervals, p0, s.maxMultiple, s.missedWeight, s.startTolerance)];
-      if (p0 === medI) fits.push(evaluatePeriod(intervals, p0, s.maxMultiple, s.missedWeight));
+      const fits = [fitPeriod(intervals, p0, s.maxMultiple, s.missedWeight, s.startTolerance, alloc)];
+      if (p0 === medI) fits.push(evaluatePeriod(intervals, p0, s.maxMultiple, s.missedWeight, alloc.float64(intervals.length)));
       for (const f of fits) {
         if (!best || f.cost < best.cost - 1e-9 || (Math.abs(f.cost - best.cost) <= 1e-9 && f.period > best.period)) best = f;
       }

@@ -171,13 +171,18 @@ export const DEFAULTS: Readonly<BeaconSettings> = Object.freeze({
   strobeMinSpan: 300,
 });
 
+/** Settings objects resolveSettings returned: passed back in, they are returned as they are. */
+const RESOLVED = new WeakSet<object>([DEFAULTS]);
+
 /**
- * Defaults overlaid with `over`, validated and frozen. Throws `RangeError`
+ * Defaults overlaid with `over`, validated and frozen (an object this function returned is
+ * returned as it is, so callers that score many groups resolve once). Throws `RangeError`
  * ("Cannot use beacon settings: ...") on a non-finite or out-of-range value: settings come from
  * configuration, so they fail fast at the edge.
  */
 export function resolveSettings(over?: Partial<BeaconSettings>): Readonly<BeaconSettings> {
   if (!over) return DEFAULTS;
+  if (RESOLVED.has(over)) return over as Readonly<BeaconSettings>;
   const s: BeaconSettings = { ...DEFAULTS };
   for (const [k, v] of Object.entries(over)) {
     if (v === undefined) continue;
@@ -206,5 +211,7 @@ export function resolveSettings(over?: Partial<BeaconSettings>): Readonly<Beacon
   if (s.minBinWidth <= 0) bad('minBinWidth must be positive');
   for (const k of ['weightSize', 'weightCoverage', 'weightHistogram'] as const) if (s[k] < 0 || s[k] > 1) bad(`${k} must be in 0..1`);
   if (!(s.lowSpreadZero > 0 && s.tsMadmZero > 0 && s.sizeMadmZero > 0)) bad('lowSpreadZero, tsMadmZero and sizeMadmZero must be positive');
-  return Object.freeze(s);
+  const out = Object.freeze(s);
+  RESOLVED.add(out);
+  return out;
 }

@@ -1,7 +1,9 @@
 /**
  * Internal to detect/beacon: robust order statistics over numeric arrays. Functions named
- * `...Sorted` expect ascending input and do not copy; the others copy and sort.
+ * `...Sorted` expect ascending input and do not copy; the others copy and sort. An `alloc`
+ * (scratch.ts) supplies the temporaries inside scoreBeacon.
  */
+import { FRESH, type Alloc } from './scratch.js';
 
 /** Quantile q in [0, 1] of ascending `s` with linear interpolation (Hyndman-Fan type 7). NaN if empty. */
 export function quantileSorted(s: ArrayLike<number>, q: number): number {
@@ -14,9 +16,14 @@ export function quantileSorted(s: ArrayLike<number>, q: number): number {
   return s[lo] + (h - lo) * (s[hi] - s[lo]);
 }
 
-/** An ascending Float64Array copy of `xs`. */
-export function sortedCopy(xs: ArrayLike<number>): Float64Array {
-  const a = Float64Array.from(xs as ArrayLike<number>);
+/** An ascending Float64Array copy of `xs` (from `alloc` when given). */
+export function sortedCopy(xs: ArrayLike<number>, alloc?: Alloc): Float64Array {
+  let a: Float64Array;
+  if (alloc === undefined) a = Float64Array.from(xs as ArrayLike<number>);
+  else {
+    a = alloc.float64(xs.length);
+    for (let i = 0; i < xs.length; i++) a[i] = Number(xs[i]);
+  }
   a.sort();
   return a;
 }
@@ -27,10 +34,10 @@ export function median(xs: ArrayLike<number>): number {
 }
 
 /** Median absolute deviation of `s` (any order) around `med` (unscaled), in O(n). */
-export function madSorted(s: ArrayLike<number>, med: number): number {
+export function madSorted(s: ArrayLike<number>, med: number, alloc: Alloc = FRESH): number {
   const n = s.length;
   if (n === 0) return NaN;
-  const d = new Float64Array(n);
+  const d = alloc.float64(n);
   for (let i = 0; i < n; i++) d[i] = Math.abs(s[i] - med);
   return quantileSelect(d, n, 0.5);
 }
@@ -61,17 +68,17 @@ export interface RobustSummary {
 }
 
 /** Median, MAD, quartiles and Bowley skewness of `xs` (copies and sorts once). */
-export function robustSummary(xs: ArrayLike<number>): RobustSummary {
-  return robustSummarySorted(sortedCopy(xs));
+export function robustSummary(xs: ArrayLike<number>, alloc?: Alloc): RobustSummary {
+  return robustSummarySorted(sortedCopy(xs, alloc), alloc);
 }
 
 /** The robust summary of ascending `s` (no copy of s). */
-export function robustSummarySorted(s: ArrayLike<number>): RobustSummary {
+export function robustSummarySorted(s: ArrayLike<number>, alloc: Alloc = FRESH): RobustSummary {
   const med = quantileSorted(s, 0.5);
   return {
     n: s.length,
     median: med,
-    mad: madSorted(s, med),
+    mad: madSorted(s, med, alloc),
     q1: quantileSorted(s, 0.25),
     q3: quantileSorted(s, 0.75),
     skew: bowleySorted(s),
