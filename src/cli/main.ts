@@ -1,25 +1,19 @@
 #!/usr/bin/env node
 /**
  * The `c2hunt` command. Commands are thin: each parses its arguments and calls the library.
+ * Only the command that runs is imported (see registry.ts): start-up stays short.
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { registerDecode } from './commands/decode.js';
-import { registerSimulate } from './commands/simulate.js';
-import { registerDemo } from './commands/demo.js';
-import { registerAnalyze } from './commands/analyze.js';
-import { registerIngest } from './commands/ingest.js';
-import { registerLookback } from './commands/lookback.js';
-import { registerReport } from './commands/report.js';
-import { registerAllow } from './commands/allow.js';
-import { registerIntel } from './commands/intel.js';
-import { registerDetect } from './commands/detect.js';
-import { registerFindings } from './commands/findings.js';
-import { registerConfig } from './commands/config.js';
+import { COMMANDS, commandsFor, type CommandEntry } from './registry.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
-export function buildProgram(): Command {
+/**
+ * The program with the given commands (default: all of them, in help order). main() passes only
+ * the command the command line names, so the others' modules are never imported.
+ */
+export async function buildProgram(commands: readonly CommandEntry[] = COMMANDS): Promise<Command> {
   const program = new Command('c2hunt')
     .version(pkg.version)
     .description('Find botnet command-and-control (C&C) communication in network traffic: c2hunt turns packets or '
@@ -28,18 +22,8 @@ export function buildProgram(): Command {
       + 'and explains every finding with its numbers.\n\nStart with `c2hunt demo`, then `c2hunt analyze capture.pcap`.')
     .showHelpAfterError('(run with --help for usage)')
     .configureHelp({ sortSubcommands: false });
-  registerDemo(program);
-  registerAnalyze(program);
-  registerReport(program);
-  registerDecode(program);
-  registerSimulate(program);
-  registerIngest(program);
-  registerLookback(program);
-  registerDetect(program);
-  registerFindings(program);
-  registerConfig(program);
-  registerAllow(program);
-  registerIntel(program);
+  const registers = await Promise.all(commands.map((c) => c.load()));
+  for (const register of registers) register(program);
   for (const cmd of [program, ...allCommands(program)]) cmd.description(reflow(cmd.description()));
   return program;
 }
@@ -63,7 +47,7 @@ async function main(): Promise<void> {
     if (e.code === 'EPIPE') process.exit(0);
     throw e;
   });
-  const program = buildProgram();
+  const program = await buildProgram(commandsFor(process.argv.slice(2)));
   program.exitOverride();
   try {
     await program.parseAsync(process.argv);

@@ -1,14 +1,18 @@
 /**
- * `npm run bench:decode [-- CAPTURE] [--size-mb N] [--workers N] [--runs N] [--tshark] [--memory [--flows N]]`
+ * `npm run bench:decode [-- CAPTURE] [--size-mb N] [--workers N] [--runs N] [--no-peers] [--tshark] [--memory [--flows N]]`
  *
  * Times `c2hunt decode` (JSON logs, with the application layer; without it; with --workers N
  * decoding threads, default 2) and, on the same file, the peers that do the same job when they are
  * installed: ndpiReader (libndpi-bin), argus (argus-server), tshark (only with --tshark: it is 10
  * to 100 times slower). Prints seconds, MB/s, packets/s, peak RSS and the speed ratio c2hunt/peer
- * for the one-thread and the N-thread runs, and the exact commands. Without a capture it
+ * for the one-thread and the N-thread runs, and the exact commands (`--no-peers`: c2hunt only). Without a capture it
  * generates one with the simulator (`mixed`, about --size-mb, default 1000, calibrated on a small
  * run) and keeps it in $TMPDIR for the next run. The page cache is warmed first; each tool runs
- * --runs times (default 3) and the best time counts.
+ * --runs times (default 3), the tools taking turns (so a change of load on a shared machine hits
+ * them alike), and the best time counts. Every run writes into a fresh, empty output directory
+ * (as a user's decode would; the previous run's output is deleted before the clock starts:
+ * truncating 200 MB of logs written a moment ago costs the file system up to a second). CPU
+ * seconds (user + system) are printed beside wall seconds: on a busy machine they move less.
  *
  * --memory measures bytes per active flow instead: it writes captures that open --flows (default
  * 500,000) TCP connections that all stay open (SYN only, and handshake plus a request line being
@@ -16,8 +20,8 @@
  * same for ndpiReader when installed.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { simulate } from '../sim/index.js';
 
@@ -26,6 +30,8 @@ interface Run {
   cmd: string[];
   /** Wall seconds of the whole command (process start to exit). */
   seconds: number;
+  /** CPU seconds of the whole command (user + system, all threads). */
+  cpu: number;
   rssMB: number;
   ok: boolean;
   note: string;
@@ -37,14 +43,16 @@ function has(tool: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status === 0;
 }
 
-/** Run a command under GNU time; returns wall seconds and peak RSS. Exit status 2 (a damaged capture) still counts. */
+/** Run a command under GNU time; returns wall and CPU seconds and peak RSS. Exit status 2 (a damaged capture) still counts. */
 function timed(cmd: string[], tool: string): Run {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', ...cmd], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', ...cmd], { encoding: 'utf8', maxBuffer: 1 << 28 });
   const lines = (r.stderr ?? '').trim().split('\n');
-  const m = /^([\d.]+) (\d+)$/.exec(lines[lines.length - 1] ?? '');
-  if (m === null) return { tool, cmd, seconds: NaN, rssMB: NaN, ok: false, note: (r.stderr ?? '').slice(0, 200) };
+  const m = /^([\d.]+) (\d+) ([\d.]+) ([\d.]+)$/.exec(lines[lines.length - 1] ?? '');
+  if (m === null) return { tool, cmd, seconds: NaN, cpu: NaN, rssMB: NaN, ok: false, note: (r.stderr ?? '').slice(0, 200) };
   const ok = r.status === 0 || r.status === 2;
-  const run: Run = { tool, cmd, seconds: Number(m[1]), rssMB: Number(m[2]) / 1024, ok, note: ok ? '' : `exit ${r.status}` };
+  const run: Run = {
+    tool, cmd, seconds: Number(m[1]), cpu: Number(m[3]) + Number(m[4]), rssMB: Number(m[2]) / 1024, ok, note: ok ? '' : `exit ${r.status}`,
+  };
   try {
     const s = JSON.parse(r.stdout ?? '') as { captures?: { seconds: number }[] };
     if (s.captures !== undefined) run.decodeSeconds = s.captures.reduce((n, c) => n + c.seconds, 0);
@@ -54,13 +62,29 @@ function timed(cmd: string[], tool: string): Run {
   return run;
 }
 
-function best(tool: string, cmd: string[], runs: number): Run {
-  const rs: Run[] = [];
-  for (let i = 0; i < runs; i++) rs.push(timed(cmd, tool));
-  return rs.filter((r) => r.ok).sort((a, b) => a.seconds - b.seconds)[0] ?? rs[0]!;
+/** A command to time; `fresh` empties its output location before each run (outside the timing). */
+interface Job { tool: string; cmd: string[]; fresh?: () => void }
+
+/**
+ * Run every job `runs` times, the jobs taking turns; the best run of each (fastest wall time;
+ * the lowest CPU seconds of any run are kept beside it).
+ */
+function bestOf(jobs: readonly Job[], runs: number): Run[] {
+  const all: Run[][] = jobs.map(() => []);
+  for (let i = 0; i < runs; i++) {
+    jobs.forEach((j, k) => {
+      j.fresh?.();
+      all[k]!.push(timed(j.cmd, j.tool));
+    });
+  }
+  return all.map((rs) => {
+    const ok = rs.filter((r) => r.ok);
+    const b = ok.sort((a, c) => a.seconds - c.seconds)[0] ?? rs[0]!;
+    return { ...b, cpu: Math.min(...ok.map((r) => r.cpu)) };
+  });
 }
 
-const missing = (tool: string, pkg: string): Run => ({ tool, cmd: [], seconds: NaN, rssMB: NaN, ok: false, note: `not installed (apt-get install ${pkg})` });
+const missing = (tool: string, pkg: string): Run => ({ tool, cmd: [], seconds: NaN, cpu: NaN, rssMB: NaN, ok: false, note: `not installed (apt-get install ${pkg})` });
 
 /**
  * Generate the mixed scenario at about sizeMb. The size is not proportional to the hosts (shared
@@ -107,16 +131,29 @@ async function speed(args: string[]): Promise<void> {
   const cap = (JSON.parse(summary.stdout || '{}') as { captures?: { packets: number; flows: number }[] }).captures?.[0];
   const packets = cap?.packets ?? NaN;
 
-  const decode = (extra: string[]): string[] => ['node', cli, 'decode', capture!, '--out', out, '--json', ...extra];
-  const ours1 = best('c2hunt decode (1 thread)', decode([]), runs);
-  const oursN = best(`c2hunt decode --workers ${workers}`, decode(['--workers', String(workers)]), runs);
-  const noApp = best('c2hunt decode --no-app', decode(['--no-app']), runs);
-  const peers: Run[] = [];
-  peers.push(has('ndpiReader') ? best('ndpiReader', ['ndpiReader', '-i', capture, '-q'], runs) : missing('ndpiReader', 'libndpi-bin'));
-  peers.push(has('argus') ? best('argus', ['argus', '-r', capture, '-w', join(out, 'argus.out')], runs) : missing('argus', 'argus-server'));
+  // Each job writes into its own fresh directory (emptied before every run, outside the timing).
+  const dirOf = (name: string): string => join(out, name);
+  const fresh = (name: string) => (): void => { rmSync(dirOf(name), { recursive: true, force: true }); mkdirSync(dirOf(name)); };
+  const decode = (name: string, extra: string[]): Job => ({
+    tool: name, cmd: ['node', cli, 'decode', capture!, '--out', dirOf(name.replace(/\W+/g, '-')), '--json', ...extra], fresh: fresh(name.replace(/\W+/g, '-')),
+  });
+  const jobs: Job[] = [
+    decode('c2hunt decode (1 thread)', []),
+    decode(`c2hunt decode --workers ${workers}`, ['--workers', String(workers)]),
+    decode('c2hunt decode --no-app', ['--no-app']),
+  ];
+  const peerJobs: (Job | Run)[] = args.includes('--no-peers') ? [] : [
+    has('ndpiReader') ? { tool: 'ndpiReader', cmd: ['ndpiReader', '-i', capture, '-q'] } : missing('ndpiReader', 'libndpi-bin'),
+    has('argus') ? { tool: 'argus', cmd: ['argus', '-r', capture, '-w', join(dirOf('argus'), 'argus.out')], fresh: fresh('argus') } : missing('argus', 'argus-server'),
+  ];
+  const isJob = (x: Job | Run): x is Job => !('seconds' in x);
+  const timedRuns = bestOf([...jobs, ...peerJobs.filter(isJob)], runs);
+  const [ours1, oursN, noApp] = timedRuns as [Run, Run, Run];
+  let next = jobs.length;
+  const peers: Run[] = peerJobs.map((p) => (isJob(p) ? timedRuns[next++]! : p));
   if (args.includes('--tshark')) {
-    peers.push(has('tshark') ? best('tshark (fields)', ['tshark', '-n', '-r', capture, '-T', 'fields', '-e', 'frame.number', '-e', 'dns.qry.name',
-      '-e', 'tls.handshake.extensions_server_name', '-e', 'http.host'], 1) : missing('tshark', 'tshark'));
+    peers.push(has('tshark') ? bestOf([{ tool: 'tshark (fields)', cmd: ['tshark', '-n', '-r', capture, '-T', 'fields', '-e', 'frame.number', '-e', 'dns.qry.name',
+      '-e', 'tls.handshake.extensions_server_name', '-e', 'http.host'] }], 1)[0]! : missing('tshark', 'tshark'));
   }
   rmSync(out, { recursive: true, force: true });
 
@@ -124,17 +161,19 @@ async function speed(args: string[]): Promise<void> {
   const w = process.stdout.write.bind(process.stdout);
   w(`capture ${capture}: ${mb.toFixed(0)} MB, ${Number.isFinite(packets) ? packets.toLocaleString('en-US') : '?'} packets, `
     + `${cap?.flows?.toLocaleString('en-US') ?? '?'} flows, mean packet ${Number.isFinite(packets) ? Math.round(size / packets) : '?'} bytes\n`);
-  w(`machine: ${cpus().length} x ${cpus()[0]?.model ?? '?'}, node ${process.version}; best of ${runs} runs, page cache warm\n\n`);
-  w(`${'tool'.padEnd(30)} ${'seconds'.padStart(8)} ${'MB/s'.padStart(7)} ${'Mpkt/s'.padStart(7)} ${'peak RSS MB'.padStart(11)}  ${'1 thread vs peer'.padStart(16)}  ${`${workers} threads vs peer`.padStart(17)}\n`);
+  w(`machine: ${cpus().length} x ${cpus()[0]?.model ?? '?'}, node ${process.version}, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}; `
+    + `best of ${runs} runs taking turns, page cache warm, fresh output directories\n\n`);
+  w(`${'tool'.padEnd(30)} ${'seconds'.padStart(8)} ${'CPU s'.padStart(6)} ${'MB/s'.padStart(7)} ${'Mpkt/s'.padStart(7)} ${'peak RSS MB'.padStart(11)}  ${'1 thread vs peer'.padStart(16)}  ${`${workers} threads vs peer`.padStart(17)}\n`);
   for (const r of [ours1, oursN, noApp, ...peers]) {
     const peer = peers.includes(r) && r.ok;
     const ratio = (o: Run) => (peer && o.ok ? `${(r.seconds / o.seconds).toFixed(2)}x` : '');
     const inner = r.decodeSeconds !== undefined ? `  (decode itself ${r.decodeSeconds.toFixed(2)} s, ${(mb / r.decodeSeconds).toFixed(0)} MB/s)` : '';
-    w(`${r.tool.padEnd(30)} ${fmt(r.ok ? r.seconds : NaN, 2, 8)} ${fmt(r.ok ? mb / r.seconds : NaN, 0, 7)} ${fmt(r.ok ? packets / r.seconds / 1e6 : NaN, 2, 7)} `
+    w(`${r.tool.padEnd(30)} ${fmt(r.ok ? r.seconds : NaN, 2, 8)} ${fmt(r.ok ? r.cpu : NaN, 2, 6)} ${fmt(r.ok ? mb / r.seconds : NaN, 0, 7)} ${fmt(r.ok ? packets / r.seconds / 1e6 : NaN, 2, 7)} `
       + `${fmt(r.ok ? r.rssMB : NaN, 0, 11)}  ${ratio(ours1).padStart(16)}  ${ratio(oursN).padStart(17)}${r.note ? '  ' + r.note : ''}${inner}\n`);
   }
-  w('\nSeconds are wall time of the whole command, process start-up included. A ratio above 1 means c2hunt\n'
-    + '(application layer on, JSON logs written) is that many times faster than the peer.\n\ncommands:\n');
+  w('\nSeconds are wall time of the whole command, process start-up included; CPU s is user + system time of\n'
+    + 'all its threads (the lowest of the runs). A ratio above 1 means c2hunt (application layer on, JSON logs\n'
+    + 'written) is that many times faster than the peer.\n\ncommands:\n');
   for (const r of [ours1, oursN, noApp, ...peers]) if (r.cmd.length > 0) w(`  /usr/bin/time -f '%e %M' ${r.cmd.join(' ')}\n`);
 }
 

@@ -3,8 +3,8 @@ import { mkdirSync } from 'node:fs';
 import { basename } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { decodeCaptures, MAX_DECODE_WORKERS, type DecodeSummary } from '../../sensor/decode-file.js';
-import { DirectoryWriter, type OutputFormat } from '../../records/writers.js';
-import { createSharedJsonLinesSink, sharedJsonLinesPaths, sharedJsonLinesState } from '../../sensor/parallel/jsonl-sink.js';
+import type { OutputFormat } from '../../records/writers.js';
+import { createSharedLogSink, finishSharedLogs, sharedJsonLinesPaths, sharedJsonLinesState, type SharedLogArg } from '../../sensor/parallel/jsonl-sink.js';
 import { Progress, human } from '../progress.js';
 import { table } from '../table.js';
 import { RECORD_KINDS, type RecordSink } from '../../records/schema.js';
@@ -53,15 +53,15 @@ Examples:
       workers: number;
     }) => {
       if (o.format !== 'json' && o.format !== 'zeek') throw new Error(`Cannot decode: unknown format '${o.format}' (use json or zeek)`);
-      // JSON lines go through the byte-level writer of sensor/parallel/jsonl-sink.ts (the same
-      // files and lines as DirectoryWriter, faster); with worker threads each worker appends to
-      // the logs itself, so records never cross threads.
-      const jsonLogs = o.format === 'json' ? { dir: o.out, state: sharedJsonLinesState() } : undefined;
-      if (jsonLogs) mkdirSync(o.out, { recursive: true });
-      const zeekWriter = jsonLogs ? undefined : new DirectoryWriter(o.out, o.format as OutputFormat);
-      const writer: RecordSink & { close(): void } = jsonLogs ? createSharedJsonLinesSink(jsonLogs) : zeekWriter!;
-      const workerSink = jsonLogs && o.workers > 1
-        ? { module: new URL('../../sensor/parallel/jsonl-sink.js', import.meta.url).href, factory: 'createSharedJsonLinesSink', arg: jsonLogs }
+      // Logs go through the shared sink of sensor/parallel/jsonl-sink.ts (the same files and lines
+      // as DirectoryWriter); with worker threads each worker appends to the logs itself, so
+      // records never cross threads.
+      const format = o.format as OutputFormat;
+      const logs: SharedLogArg = { dir: o.out, state: sharedJsonLinesState(), format, openTime: Date.now() / 1000 };
+      mkdirSync(o.out, { recursive: true });
+      const writer: RecordSink & { close(): void } = createSharedLogSink(logs);
+      const workerSink = o.workers > 1
+        ? { module: new URL('../../sensor/parallel/jsonl-sink.js', import.meta.url).href, factory: 'createSharedLogSink', arg: logs }
         : undefined;
       const progress = new Progress('decode', !o.json && process.stderr.isTTY === true);
       let summaries: DecodeSummary[];
@@ -75,10 +75,11 @@ Examples:
       } finally {
         progress.done();
         writer.close();
+        finishSharedLogs(logs);
       }
       const last = summaries[summaries.length - 1]!;
       const damaged = summaries.filter((s) => s.error);
-      const paths = jsonLogs ? sharedJsonLinesPaths(jsonLogs) : zeekWriter!.paths;
+      const paths = sharedJsonLinesPaths(logs);
       if (o.json) {
         process.stdout.write(JSON.stringify({ out: o.out, files: paths, captures: summaries }, null, 2) + '\n');
       } else {

@@ -8,7 +8,7 @@ import { COLUMNS, DirectoryWriter, toZeekJson } from '../../records/writers.js';
 import { RECORD_KINDS, type RecordKind } from '../../records/schema.js';
 import { decodeCaptures } from '../decode-file.js';
 import { tcpConversation, pcapFile, udpFrame } from '../testing/frames.js';
-import { createSharedJsonLinesSink, jsonLine, sharedJsonLinesPaths, sharedJsonLinesState } from './jsonl-sink.js';
+import { createSharedJsonLinesSink, createSharedLogSink, finishSharedLogs, jsonLine, sharedJsonLinesPaths, sharedJsonLinesState } from './jsonl-sink.js';
 import { DATA_DIR } from '../../testing/data.js';
 
 const RUNS = Number(process.env.C2HUNT_FUZZ_RUNS ?? 300);
@@ -108,6 +108,40 @@ test('with 2 and 3 workers writing the logs themselves, the files hold the same 
     for (const f of readdirSync(ref)) {
       const lines = (d: string) => readFileSync(join(d, f), 'utf8').split(/(?<=\n)/).sort();
       assert.deepEqual(lines(out), lines(ref), `${workers} workers: ${f}`);
+    }
+  }
+}));
+
+test('Zeek TSV: one thread writes exactly what DirectoryWriter writes; 2 workers the same lines, one header on top, #close last', () => withDir(async (dir) => {
+  const frames = Array.from({ length: 200 }, (_, i) => tcpConversation(`10.2.${i % 5}.${i % 200}`, '93.184.216.34', 31000 + i, 80, i * 2,
+    `GET /z${i} HTTP/1.1\r\nHost: z${i % 3}.example\r\nUser-Agent: a\tb\\c\r\n\r\n`, 'HTTP/1.1 200 OK\r\n\r\n')).flat().sort((a, b) => a.ts - b.ts);
+  const file = join(dir, 'x.pcap');
+  writeFileSync(file, pcapFile(frames));
+  const ref = join(dir, 'ref');
+  const writer = new DirectoryWriter(ref, 'zeek', 1_700_000_000);
+  await decodeCaptures([file], writer, {});
+  writer.close();
+  const body = (text: string) => text.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+  const noClose = (text: string) => text.split('\n').filter((l) => !l.startsWith('#close')).join('\n');
+  for (const workers of [1, 2]) {
+    const out = join(dir, `z${workers}`);
+    mkdirSync(out);
+    const arg = { dir: out, state: sharedJsonLinesState(), format: 'zeek' as const, openTime: 1_700_000_000 };
+    const sink = createSharedLogSink(arg);
+    const spec = { module: new URL('./jsonl-sink.js', import.meta.url).href, factory: 'createSharedLogSink', arg };
+    await decodeCaptures([file], sink, workers > 1 ? { workers, workerSink: spec } : {});
+    sink.close();
+    finishSharedLogs(arg);
+    assert.deepEqual(sharedJsonLinesPaths(arg).map((p) => p.slice(out.length)).sort(), writer.paths.map((p) => p.slice(ref.length)).sort());
+    for (const f of readdirSync(ref)) {
+      const want = readFileSync(join(ref, f), 'utf8');
+      const got = readFileSync(join(out, f), 'utf8');
+      if (workers === 1) assert.equal(noClose(got), noClose(want), f);
+      assert.deepEqual(body(got).sort(), body(want).sort(), `${workers} workers: ${f}`);
+      const lines = got.split('\n');
+      assert.equal(lines.filter((l) => l.startsWith('#')).length, 9, f);
+      assert.deepEqual(lines.slice(0, 8), want.split('\n').slice(0, 8), f);
+      assert.match(lines[lines.length - 2]!, /^#close\t/, f);
     }
   }
 }));

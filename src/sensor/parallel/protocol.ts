@@ -42,13 +42,13 @@ export interface WorkerSinkSpec {
 }
 
 /**
- * A chunk's packets for one worker, as numbers (see ROUTE_* in route.ts): entries
- * [ROUTE_SLOT, off, caplen, origlen, linktype, index, ts, now, fragKnown] for a packet in the
- * chunk's slot, [ROUTE_EXTRA, ...same] for one copied into `extra` (a packet that straddled two
- * chunks), and [ROUTE_SWEEP, now].
+ * A chunk's packets for one worker, as numbers (see ROUTE_* in route.ts) in `route[0 .. length)`:
+ * entries [ROUTE_SLOT, off, caplen, origlen, linktype, index, ts, now, fragKnown] for a packet in
+ * the chunk's slot, [ROUTE_EXTRA, ...same] for one copied into `extra` (a packet that straddled
+ * two chunks), and [ROUTE_SWEEP, now]. The worker hands `route` back with its `free` message.
  */
 export type ToWorker =
-  | { t: 'chunk'; slot: number; route: Float64Array; extra: Uint8Array | null }
+  | { t: 'chunk'; slot: number; route: Float64Array; length: number; extra: Uint8Array | null }
   /** `flush`: the last capture (end every flow at `now`). */
   | { t: 'end'; flush: boolean; now: number }
   | { t: 'exit' };
@@ -56,8 +56,8 @@ export type ToWorker =
 export type FromWorker =
   /** A batch of records (see record-codec.ts). */
   | { t: 'records'; batch: EncodedBatch }
-  /** Done with a slot. */
-  | { t: 'free'; slot: number }
+  /** Done with a slot; the chunk's route list comes back (transferred) to be filled again. */
+  | { t: 'free'; slot: number; route: Float64Array }
   /** The end of a capture is handled: the sensor's statistics so far. */
   | { t: 'done'; stats: SensorStats }
   | { t: 'fatal'; message: string };

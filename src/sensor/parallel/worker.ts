@@ -51,9 +51,9 @@ const sensor = new Sensor(sink, {
 const memory = new Uint8Array(cfg.memory);
 
 /** This worker's packets of one chunk, in order (see protocol.ts ToWorker). */
-function route(slot: number, r: Float64Array, extra: Uint8Array | null): void {
+function route(slot: number, r: Float64Array, length: number, extra: Uint8Array | null): void {
   const base = slot * cfg.slotBytes;
-  for (let i = 0; i < r.length;) {
+  for (let i = 0; i < length;) {
     const kind = r[i]!;
     if (kind === ROUTE_SWEEP) {
       sensor.routedSweep(r[i + 1]!);
@@ -70,9 +70,9 @@ function route(slot: number, r: Float64Array, extra: Uint8Array | null): void {
 async function handle(m: ToWorker): Promise<void> {
   switch (m.t) {
     case 'chunk':
-      route(m.slot, m.route, m.extra);
+      route(m.slot, m.route, m.length, m.extra);
       flushRecords();
-      post({ t: 'free', slot: m.slot });
+      port.postMessage({ t: 'free', slot: m.slot, route: m.route } satisfies FromWorker, [m.route.buffer as ArrayBuffer]);
       break;
     case 'end':
       if (m.flush) {
