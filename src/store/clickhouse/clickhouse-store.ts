@@ -66,6 +66,7 @@ import { T, jsonNumber, microsBound, readRecord, selectColumns, writeValue } fro
 import { discoverTopology, parseLocation, type ClickHouseLocation, type Topology } from './topology.js';
 import { ClickHouseIngest } from './ingest-batch.js';
 import { CLOSED_CONNS, IN_LIST_MAX, VIS, VISIBLE_INGESTS, visibleSource } from './visibility.js';
+import { rowToFinding, rowToIngestEntry, strList, type Row } from '../rows.js';
 
 /** Rows per INSERT block (per table, shard and day). */
 export const DEFAULT_BLOCK_ROWS = 100_000;
@@ -96,7 +97,6 @@ export interface ClickHouseStoreOptions {
   orphanAgeSeconds?: number;
 }
 
-type Row = Record<string, unknown>;
 
 const SHA256_RE = /^[0-9a-f]{64}$/;
 
@@ -147,33 +147,9 @@ function chunks<V>(list: readonly V[], size = IN_LIST_MAX): V[][] {
 }
 
 const num = (v: unknown): number => jsonNumber(v);
-const strList = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 
-function toIngestEntry(r: Row): IngestEntry {
-  const e: IngestEntry = {
-    id: num(r.id), sha256: String(r.sha256), path: String(r.path), bytes: num(r.bytes), format: String(r.format),
-    started: num(r.started) / 1e6, finished: num(r.finished) / 1e6,
-    records: { ...emptyCounts(), ...(JSON.parse(String(r.records)) as Partial<RecordCounts>) },
-    bad_lines: num(r.bad_lines),
-  };
-  if (r.first_ts !== null && r.first_ts !== undefined) e.first_ts = num(r.first_ts) / 1e6;
-  if (r.last_ts !== null && r.last_ts !== undefined) e.last_ts = num(r.last_ts) / 1e6;
-  return e;
-}
-
-function toFinding(r: Row): Finding {
-  const f: Finding = {
-    id: String(r.id), detector: r.detector as Finding['detector'], kind: String(r.kind), title: String(r.title),
-    src: String(r.src), first: num(r.first), last: num(r.last), score: num(r.score), severity: r.severity as Finding['severity'],
-    evidence: JSON.parse(String(r.evidence)) as Record<string, unknown>, reasons: strList(r.reasons), uids: strList(r.uids), attack: strList(r.attack),
-  };
-  if (r.dst !== null) f.dst = String(r.dst);
-  if (r.has_dsts === 1) f.dsts = strList(r.dsts);
-  if (r.fqdn !== null) f.fqdn = String(r.fqdn);
-  if (r.port !== null) f.port = num(r.port);
-  if (r.proto !== null) f.proto = String(r.proto);
-  return f;
-}
+const toIngestEntry = (r: Row): IngestEntry => rowToIngestEntry(r, num, 1e6);
+const toFinding = (r: Row): Finding => rowToFinding(r, num, r.has_dsts === 1);
 
 function toPdns(r: Row): PdnsEntry {
   return { fqdn: String(r.fqdn), ip: String(r.ip), first: num(r.first_seen) / 1e6, last: num(r.last_seen) / 1e6, count: num(r.count) };

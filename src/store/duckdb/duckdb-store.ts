@@ -30,6 +30,7 @@ import { appendColumns, rowToRecord, selectList } from './tables.js';
 import { declineReason, loadZeekTsvConn, registerBulkFunctions } from './zeek-bulk.js';
 import type { BulkLoadOptions, BulkLoadResult, ZeekTsvBulkLoader } from '../bulk.js';
 import type { ZeekTsvBulkPlan } from '../../formats/index.js';
+import { rowToFinding, rowToIngestEntry, strList, type Row } from '../rows.js';
 
 /** The store file used when none is given. */
 export const DEFAULT_DB_PATH = 'c2hunt.duckdb';
@@ -56,7 +57,6 @@ export interface DuckDBStoreOptions {
 }
 
 type Param = string | number | boolean | null | readonly string[];
-type Row = Record<string, unknown>;
 
 const SHA256_RE = /^[0-9a-f]{64}$/;
 
@@ -157,33 +157,9 @@ function connSource(f: ConnFilter, window: TimeWindow | undefined, params: Recor
 
 const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : 0);
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : num(v));
-const strList = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 
-function toIngestEntry(r: Row): IngestEntry {
-  const e: IngestEntry = {
-    id: num(r.id), sha256: String(r.sha256), path: String(r.path), bytes: num(r.bytes), format: String(r.format),
-    started: num(r.started), finished: num(r.finished),
-    records: { ...emptyCounts(), ...(JSON.parse(String(r.records)) as Partial<RecordCounts>) },
-    bad_lines: num(r.bad_lines),
-  };
-  if (r.first_ts !== null && r.first_ts !== undefined) e.first_ts = num(r.first_ts);
-  if (r.last_ts !== null && r.last_ts !== undefined) e.last_ts = num(r.last_ts);
-  return e;
-}
-
-function toFinding(r: Row): Finding {
-  const f: Finding = {
-    id: String(r.id), detector: r.detector as Finding['detector'], kind: String(r.kind), title: String(r.title),
-    src: String(r.src), first: num(r.first), last: num(r.last), score: num(r.score), severity: r.severity as Finding['severity'],
-    evidence: JSON.parse(String(r.evidence)) as Record<string, unknown>, reasons: strList(r.reasons), uids: strList(r.uids), attack: strList(r.attack),
-  };
-  if (r.dst !== null) f.dst = String(r.dst);
-  if (r.dsts !== null) f.dsts = strList(r.dsts);
-  if (r.fqdn !== null) f.fqdn = String(r.fqdn);
-  if (r.port !== null) f.port = num(r.port);
-  if (r.proto !== null) f.proto = String(r.proto);
-  return f;
-}
+const toIngestEntry = (r: Row): IngestEntry => rowToIngestEntry(r, num, 1);
+const toFinding = (r: Row): Finding => rowToFinding(r, num, r.dsts !== null);
 
 function toPdns(r: Row): PdnsEntry {
   return { fqdn: String(r.fqdn), ip: String(r.ip), first: num(r.first_seen), last: num(r.last_seen), count: num(r.count) };
