@@ -4,6 +4,16 @@
  * beacon) and per source -> destination IP and port, score each group with `scoreBeacon` (two
  * opinions: dispersion and periodicity), apply the modifiers (prevalence, known benign periodic
  * services) and report what stays above the threshold.
+ *
+ * At scale (ten million connections, hundreds of thousands of groups):
+ * - connection groups come from the dataset's shared columns (conn-table.ts), per source, with
+ *   stamp arrays instead of string keys; only groups big enough to judge are materialised;
+ * - the modifiers come before the score, so each group has a bar (minScore / modifiers): a group
+ *   whose bar is above 1 is never scored, and the scorer may stop as soon as the score provably
+ *   cannot reach the bar (ScoreOptions.atLeast). Groups that can reach it are scored exactly as
+ *   before, so the findings do not change (`exhaustive` turns the bars off; tests compare);
+ * - the scoring loop (beacon-groups.ts) runs on typed arrays only, in this thread or in worker
+ *   threads (DetectSettings.workers, parallel/).
  */
 import type { ConnRecord } from '../records/schema.js';
 import { resolveSettings, scoreBeacon, type BeaconInput, type BeaconScore, type BeaconSettings } from './beacon/index.js';

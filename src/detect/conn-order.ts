@@ -18,35 +18,60 @@ function hashString(s: string): number {
   return h | 0;
 }
 
+/** Most slots of the uid table in use (the table doubles past it; linear probing stays short). */
+const UID_TABLE_LOAD = 0.6;
+
+/** One record per uid, with the start time and end (ts + duration) of each, in the same order. */
+interface Uniq {
+  records: ConnRecord[];
+  ts: Float64Array;
+  end: Float64Array;
+}
+
 /**
  * One record per uid in order of each uid's first appearance: the first record, replaced by a
  * later one while the kept one is interim and the later one is final or lasts at least as long.
  */
 export function latestPerUid(records: readonly ConnRecord[]): ConnRecord[] {
+  return uniqueByUid(records).records;
+}
+
+function uniqueByUid(records: readonly ConnRecord[]): Uniq {
   const n = records.length;
   let cap = 16;
-  while (cap < 2 * n) cap *= 2;
+  while (cap * UID_TABLE_LOAD < n) cap *= 2;
   const mask = cap - 1;
-  const slot = new Int32Array(cap).fill(-1); // index into keep
-  const slotHash = new Int32Array(cap);
+  // Slot j: table[2j] = index into keep (-1: empty), table[2j + 1] = the uid's hash (one cache line per probe).
+  const table = new Int32Array(2 * cap);
+  for (let j = 0; j < cap; j++) table[2 * j] = -1;
   const keep = new Int32Array(n); // record index kept per distinct uid
+  // The kept record's time and end, taken while it is at hand (one pass fewer over the records).
+  const ts = new Float64Array(n);
+  const end = new Float64Array(n);
   let u = 0;
   for (let i = 0; i < n; i++) {
     const c = records[i]!;
     const h = hashString(c.uid);
     let j = h & mask;
     for (;;) {
-      const k = slot[j]!;
+      const k = table[2 * j]!;
       if (k === -1) {
-        slot[j] = u;
-        slotHash[j] = h;
-        keep[u++] = i;
+        table[2 * j] = u;
+        table[2 * j + 1] = h;
+        keep[u] = i;
+        ts[u] = c.ts;
+        end[u] = c.ts + c.duration;
+        u++;
         break;
       }
-      if (slotHash[j] === h) {
+      if (table[2 * j + 1] === h) {
         const prev = records[keep[k]!]!;
         if (prev.uid === c.uid) {
-          if (prev.interim && (!c.interim || c.duration >= prev.duration)) keep[k] = i;
+          if (prev.interim && (!c.interim || c.duration >= prev.duration)) {
+            keep[k] = i;
+            ts[k] = c.ts;
+            end[k] = c.ts + c.duration;
+          }
           break;
         }
       }
@@ -55,7 +80,7 @@ export function latestPerUid(records: readonly ConnRecord[]): ConnRecord[] {
   }
   const out = new Array<ConnRecord>(u);
   for (let k = 0; k < u; k++) out[k] = records[keep[k]!]!;
-  return out;
+  return { records: out, ts: ts.subarray(0, u), end: end.subarray(0, u) };
 }
 
 /** Radix digit width (bits) of the stable sort: 2,048 buckets stay in cache. */
@@ -150,19 +175,16 @@ export interface ConnList {
  * records sorted by time lie scattered in memory, so every pass over them costs cache misses.
  */
 export function connList(records: readonly ConnRecord[]): ConnList {
-  const uniq = latestPerUid(records);
-  const ts = new Float64Array(uniq.length);
+  const uniq = uniqueByUid(records);
   let start = Infinity, end = -Infinity;
-  for (let i = 0; i < uniq.length; i++) {
-    const c = uniq[i]!;
-    ts[i] = c.ts;
-    if (c.ts < start) start = c.ts;
-    if (c.ts + c.duration > end) end = c.ts + c.duration;
+  for (let i = 0; i < uniq.ts.length; i++) {
+    if (uniq.ts[i]! < start) start = uniq.ts[i]!;
+    if (uniq.end[i]! > end) end = uniq.end[i]!;
   }
-  const order = stableOrderBy(ts);
-  const conns = new Array<ConnRecord>(uniq.length);
-  for (let i = 0; i < order.length; i++) conns[i] = uniq[order[i]!]!;
+  const order = stableOrderBy(uniq.ts);
+  const conns = new Array<ConnRecord>(order.length);
+  for (let i = 0; i < order.length; i++) conns[i] = uniq.records[order[i]!]!;
   // The records were created in about input order: the columns read them in that order.
-  noteInputOrder(conns, uniq, order);
+  noteInputOrder(conns, uniq.records, order);
   return { conns, start, end };
 }

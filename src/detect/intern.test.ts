@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { groupBy, PairIds, StringIds } from './intern.js';
+import { PairIds, StringIds } from './intern.js';
 
 const RUNS = Number(process.env.C2HUNT_FUZZ_RUNS ?? 300);
 
@@ -35,11 +35,4 @@ test('StringIds interns in first-seen order', () => {
   assert.deepEqual(s.values, ['b', 'a', 'c']);
   assert.equal(s.get('c'), 2);
   assert.equal(s.get('z'), -1);
-});
-
-test('groupBy keeps input order within each group and leaves -1 out', () => {
-  const groupOf = Int32Array.from([2, 0, -1, 2, 1, 0, 2]);
-  const { order, start } = groupBy(groupOf, groupOf.length, 3);
-  assert.deepEqual(Array.from(start), [0, 2, 3, 6]);
-  assert.deepEqual(Array.from(order), [1, 5, 4, 0, 3, 6]);
 });

@@ -112,30 +112,3 @@ export class PairIds {
     this.mask = mask;
   }
 }
-
-/**
- * Members of each group, contiguous, in input order (a stable counting sort): `order` lists the
- * member indices group after group, group g's members are order[start[g] .. start[g + 1]).
- */
-export interface Grouping {
-  order: Int32Array;
-  /** Length groups + 1. */
-  start: Int32Array;
-}
-
-/** Group indices 0..n-1 by `groupOf` (ids 0..groups-1; -1: in no group), keeping input order within a group. */
-export function groupBy(groupOf: Int32Array, n: number, groups: number): Grouping {
-  const start = new Int32Array(groups + 1);
-  for (let i = 0; i < n; i++) {
-    const g = groupOf[i];
-    if (g >= 0) start[g + 1]++;
-  }
-  for (let g = 0; g < groups; g++) start[g + 1] += start[g];
-  const order = new Int32Array(start[groups]);
-  const next = start.slice(0, groups);
-  for (let i = 0; i < n; i++) {
-    const g = groupOf[i];
-    if (g >= 0) order[next[g]++] = i;
-  }
-  return { order, start };
-}

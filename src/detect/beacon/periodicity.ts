@@ -402,8 +402,8 @@ interface NullDistribution {
   terms: Float64Array;
 }
 
-/** Doubles of band powers kept per settings object (about 64 MB); past it the cache starts over. */
-export const NULL_CACHE_MAX_TERMS = 8 << 20;
+/** Doubles of band powers kept per settings object (32 MB); past it the cache starts over. */
+export const NULL_CACHE_MAX_TERMS = 4 << 20;
 
 const nullCaches = new WeakMap<Readonly<BeaconSettings>, { byShape: Map<string, NullDistribution>; terms: number }>();
 
