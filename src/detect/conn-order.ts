@@ -21,9 +21,9 @@ function hashString(s: string): number {
 /** Most slots of the uid table in use (the table doubles past it; linear probing stays short). */
 const UID_TABLE_LOAD = 0.6;
 
-/** One record per uid, with the start time and end (ts + duration) of each, in the same order. */
+/** One record per uid: records[keep[k]], k = 0, 1 ...; with the start time and end (ts + duration) of each. */
 interface Uniq {
-  records: ConnRecord[];
+  keep: Int32Array;
   ts: Float64Array;
   end: Float64Array;
 }
@@ -33,7 +33,7 @@ interface Uniq {
  * later one while the kept one is interim and the later one is final or lasts at least as long.
  */
 export function latestPerUid(records: readonly ConnRecord[]): ConnRecord[] {
-  return uniqueByUid(records).records;
+  return Array.from(uniqueByUid(records).keep, (i) => records[i]!);
 }
 
 function uniqueByUid(records: readonly ConnRecord[]): Uniq {
@@ -78,9 +78,7 @@ function uniqueByUid(records: readonly ConnRecord[]): Uniq {
       j = (j + 1) & mask;
     }
   }
-  const out = new Array<ConnRecord>(u);
-  for (let k = 0; k < u; k++) out[k] = records[keep[k]!]!;
-  return { records: out, ts: ts.subarray(0, u), end: end.subarray(0, u) };
+  return { keep: keep.subarray(0, u), ts: ts.subarray(0, u), end: end.subarray(0, u) };
 }
 
 /** Radix digit width (bits) of the stable sort: 2,048 buckets stay in cache. */
@@ -182,9 +180,10 @@ export function connList(records: readonly ConnRecord[]): ConnList {
     if (uniq.end[i]! > end) end = uniq.end[i]!;
   }
   const order = stableOrderBy(uniq.ts);
+  const keep = uniq.keep;
   const conns = new Array<ConnRecord>(order.length);
-  for (let i = 0; i < order.length; i++) conns[i] = uniq.records[order[i]!]!;
+  for (let i = 0; i < order.length; i++) conns[i] = records[keep[order[i]!]!]!;
   // The records were created in about input order: the columns read them in that order.
-  noteInputOrder(conns, uniq.records, order);
+  noteInputOrder(conns, records, order, keep);
   return { conns, start, end };
 }

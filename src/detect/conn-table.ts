@@ -76,23 +76,25 @@ export interface ConnColumns {
 
 const cache = new WeakMap<readonly ConnRecord[], ConnColumns>();
 
-/** How a connection list was made from records in allocation order: list[i] = records[order[i]]. */
-const inputOrders = new WeakMap<readonly ConnRecord[], { records: readonly ConnRecord[]; order: Int32Array }>();
+/** How a connection list was made from records in allocation order: list[i] = records[pick[order[i]]]. */
+const inputOrders = new WeakMap<readonly ConnRecord[], { records: readonly ConnRecord[]; order: Int32Array; pick: Int32Array | null }>();
 
 /**
- * Tell connColumns that `list[i]` is `records[order[i]]`, that `records` lie in memory in about
- * that order (as they were created), and that the list is in time order. The columns are then
+ * Tell connColumns that `list[i]` is `records[pick[order[i]]]` (without `pick`: `records[order[i]]`),
+ * that `records` lie in memory in about that order (as they were created; `pick` ascending, or
+ * nearly), and that the list is in time order. The columns are then
  * read from the records in that order: a pass over records sorted by time is several cache misses
  * per record, a pass in allocation order streams, and consecutive records mostly share a source.
  */
-export function noteInputOrder(list: readonly ConnRecord[], records: readonly ConnRecord[], order: Int32Array): void {
-  if (order.length === list.length && records.length === list.length) inputOrders.set(list, { records, order });
+export function noteInputOrder(list: readonly ConnRecord[], records: readonly ConnRecord[], order: Int32Array, pick?: Int32Array): void {
+  if (order.length !== list.length) return;
+  if (pick !== undefined ? pick.length === list.length : records.length === list.length) inputOrders.set(list, { records, order, pick: pick ?? null });
 }
 
 /**
- * The columns of `conns`, built on first use and cached for the same array. With `nameOf`, the
- * names are taken in the same pass over the records (or in a pass of their own when the columns
- * exist already without them).
+ * The columns of `conns`, built on first use and cached for the same array (which must not
+ * change afterwards: a dataset's never does). With `nameOf`, the names are taken in the same pass
+ * over the records (or in a pass of their own when the columns exist already without them).
  */
 export function connColumns(conns: readonly ConnRecord[], nameOf?: NameOf): ConnColumns {
   let t = cache.get(conns);
@@ -104,7 +106,8 @@ export function connColumns(conns: readonly ConnRecord[], nameOf?: NameOf): Conn
   // Read the records in allocation order when known (see noteInputOrder), else in list order.
   const input = inputOrders.get(conns);
   const records = input?.records ?? conns;
-  const order = input?.order ?? null; // list index -> record index
+  const order = input?.order ?? null; // list index -> input index k
+  const pick = input?.pick ?? null; // input index k -> index into records (ascending but for superseded records)
   const strs = new StringIds();
   // Pass 1 over the records: the source of each (sources get the first ids).
   const srcOf = new Int32Array(n);
@@ -112,7 +115,7 @@ export function connColumns(conns: readonly ConnRecord[], nameOf?: NameOf): Conn
   let ascending = true;
   let prev = -Infinity;
   for (let k = 0; k < n; k++) {
-    const c = records[k]!;
+    const c = records[pick === null ? k : pick[k]!]!;
     if (c.orig_h !== lastSrc || lastSrcId < 0) { lastSrc = c.orig_h; lastSrcId = strs.id(c.orig_h); }
     srcOf[k] = lastSrcId;
     if (order === null) {
@@ -153,7 +156,7 @@ export function connColumns(conns: readonly ConnRecord[], nameOf?: NameOf): Conn
   let lastName = '', lastNameId = -1;
   let lastState = '', lastStateId = -1, lastService = '', lastServiceId = -1, lastProto = '', lastProtoCode = PROTO_OTHER;
   for (let k = 0; k < n; k++) {
-    const c = records[k]!;
+    const c = records[pick === null ? k : pick[k]!]!;
     const p = rowOf[k]!;
     ts[p] = c.ts;
     duration[p] = c.duration;
