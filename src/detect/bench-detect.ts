@@ -14,8 +14,9 @@
  * same seed, same findings). `--partitions N` then analyses the day again as N partitions by
  * source (DetectSettings.partition), prints each one's time, and checks that their findings
  * together are the whole run's. `--workers N` scores the beacon groups in N worker threads while
- * the other detectors run (DetectSettings.workers; default 0, all in one thread); with workers,
- * the CPU seconds of a detector include the workers' CPU during it.
+ * the other detectors run (DetectSettings.workers; without it runDetectors' default: one worker
+ * when the machine has a second core, see run.ts; `--workers 0`: all in one thread); with
+ * workers, the CPU seconds of a detector include the workers' CPU during it.
  *
  * Prints time to generate, to build/load the dataset, per detector (wall and CPU seconds: on a
  * shared machine the CPU figure is the steadier one), the total, findings per detector and
@@ -30,14 +31,14 @@ import type { ConnRecord, DnsRecord } from '../records/schema.js';
 import { DayGenerator, type DayOptions, type Injected } from './bench-day.js';
 import { buildDataset, type Dataset } from './dataset.js';
 import { Networks } from './networks.js';
-import { runDetectors } from './run.js';
+import { DEFAULT_WORKERS, runDetectors } from './run.js';
 import type { Finding } from './finding.js';
 import { loadDataset, openStore } from '../store/index.js';
 
-interface Args extends DayOptions { store?: string; findings?: string; partitions?: number; workers: number }
+interface Args extends DayOptions { store?: string; findings?: string; partitions?: number; workers?: number }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { conns: 10_000_000, hosts: 5_000, beacons: 20, seed: 1, workers: 0 };
+  const a: Args = { conns: 10_000_000, hosts: 5_000, beacons: 20, seed: 1 };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]!;
     const v = argv[i + 1];
@@ -152,6 +153,7 @@ async function main(): Promise<void> {
 
   const row = (k: string, wall: number, cpu: number): string => `${k.padEnd(40)} ${wall.toFixed(2).padStart(8)} s  (CPU ${cpu.toFixed(2)} s)`;
   const lines = [
+    `workers: ${a.workers ?? `default (${DEFAULT_WORKERS} for a big enough beacon job)`}`,
     `day: ${conns.toLocaleString('en-US')} connections, ${dnsN.toLocaleString('en-US')} DNS lookups, ${ds.internalHosts().size.toLocaleString('en-US')} internal hosts, ${gen.injected.length} injected beacons`,
     ...timings.map(([k, v, c]) => row(k, v, c)),
     row('detectors total', detectSecs, detectCpu),
@@ -183,7 +185,7 @@ async function main(): Promise<void> {
     process.stdout.write(`partitions together: ${got.length} findings, ${partitionsMatch ? 'the same as the whole run' : 'DIFFERENT from the whole run'}\n`);
   }
   process.stdout.write(JSON.stringify({
-    conns, dns: dnsN, hosts: a.hosts, mode: a.store === undefined ? 'memory' : 'store', workers: a.workers,
+    conns, dns: dnsN, hosts: a.hosts, mode: a.store === undefined ? 'memory' : 'store', workers: a.workers ?? `default (${DEFAULT_WORKERS})`,
     seconds: Object.fromEntries(timings.map(([k, v]) => [k, v])), cpu_seconds: Object.fromEntries(timings.map(([k, , c]) => [k, c])),
     detectors_total_s: detectSecs, dataset_plus_detectors_s: loadSecs + detectSecs, dataset_plus_detectors_cpu_s: loadCpu + detectCpu, findings: r.findings.length,
     beacon_recall: found.size / Math.max(1, gen.injected.length), fp_high_beacons: fpHigh, fp_high_by_destination: Object.fromEntries(fpByDst), peak_rss_mb: Math.round(rss),

@@ -33,6 +33,35 @@ function protoCode(p: string): number {
   return p === 'tcp' ? PROTO_TCP : p === 'udp' ? PROTO_UDP : p === 'icmp' ? PROTO_ICMP : PROTO_OTHER;
 }
 
+/**
+ * Bits of the `flags` column: facts about a connection that the scan detector's attempt and
+ * failure rules need (scan.ts), taken in the same pass as the other columns so no detector has to
+ * go back to the records.
+ */
+export const FLAG_ORIG_BYTES = 1; // orig_bytes > 0
+export const FLAG_ORIG_PKTS_ZERO = 2; // orig_pkts === 0
+export const FLAG_RESP_PKTS_ZERO = 4; // resp_pkts === 0
+export const FLAG_RESP_PKTS = 8; // resp_pkts > 0
+export const FLAG_HISTORY_EMPTY = 16; // history === ''
+export const FLAG_HISTORY_S = 32; // history has 'S' (the originator's SYN)
+export const FLAG_HISTORY_D = 64; // history has 'D' (originator data)
+
+function flagsOf(c: ConnRecord): number {
+  let f = 0;
+  if (c.orig_bytes > 0) f |= FLAG_ORIG_BYTES;
+  if (c.orig_pkts === 0) f |= FLAG_ORIG_PKTS_ZERO;
+  const rp = c.resp_pkts;
+  if (rp === 0) f |= FLAG_RESP_PKTS_ZERO;
+  else if (rp > 0) f |= FLAG_RESP_PKTS;
+  const h = c.history;
+  if (h === '') f |= FLAG_HISTORY_EMPTY;
+  else {
+    if (h.includes('S')) f |= FLAG_HISTORY_S;
+    if (h.includes('D')) f |= FLAG_HISTORY_D;
+  }
+  return f;
+}
+
 /** A naming function (Dataset.nameOfConn). */
 export type NameOf = Dataset['nameOfConn'];
 
@@ -57,6 +86,8 @@ export interface ConnColumns {
   dst: Int32Array;
   /** Responder port. */
   port: Int32Array;
+  /** Originator port (the ICMP type for ICMP). */
+  origPort: Int32Array;
   /** PROTO_TCP, PROTO_UDP, PROTO_ICMP or PROTO_OTHER. */
   proto: Uint8Array;
   /** conn_state and service ids (into states and services). */
@@ -64,6 +95,8 @@ export interface ConnColumns {
   service: Uint32Array;
   /** 1 for an interim record (a connection still open). */
   interim: Uint8Array;
+  /** FLAG_* bits. */
+  flags: Uint8Array;
   /** Addresses and names: one id space. */
   strs: StringIds;
   states: StringIds;
@@ -146,10 +179,12 @@ export function connColumns(conns: readonly ConnRecord[], nameOf?: NameOf): Conn
   const src = sharedInt32(n);
   const dst = sharedInt32(n);
   const port = sharedInt32(n);
+  const origPort = sharedInt32(n);
   const proto = sharedUint8(n);
   const state = sharedUint16(n);
   const service = sharedUint32(n);
   const interim = sharedUint8(n);
+  const flags = sharedUint8(n);
   const name = nameOf !== undefined ? sharedInt32(n) : null;
   // Pass 2 over the records, each written to its row. Consecutive records often share these
   // strings: compare with the last one before hashing.
@@ -164,6 +199,8 @@ export function connColumns(conns: readonly ConnRecord[], nameOf?: NameOf): Conn
     src[p] = srcOf[k]!;
     dst[p] = strs.id(c.resp_h);
     port[p] = c.resp_p;
+    origPort[p] = c.orig_p;
+    flags[p] = flagsOf(c);
     if (c.proto !== lastProto) { lastProto = c.proto; lastProtoCode = protoCode(c.proto); }
     proto[p] = lastProtoCode;
     if (c.conn_state !== lastState || lastStateId < 0) { lastState = c.conn_state; lastStateId = states.id(c.conn_state); }
@@ -183,7 +220,7 @@ export function connColumns(conns: readonly ConnRecord[], nameOf?: NameOf): Conn
   if (states.size > 0xffff) throw new RangeError('Cannot index connections: more than 65,535 distinct conn_state values');
   const names = new Map<NameOf, Int32Array>();
   if (name !== null) names.set(nameOf!, name);
-  t = { n, conn, blockStart, ts, duration, bytes, src, dst, port, proto, state, service, interim, strs, states, services, ascending, names };
+  t = { n, conn, blockStart, ts, duration, bytes, src, dst, port, origPort, proto, state, service, interim, flags, strs, states, services, ascending, names };
   cache.set(conns, t);
   return t;
 }

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { applyFirstSeen, firstSeenOf, FIRST_SEEN_DEFAULTS, scoreCap } from './first-seen.js';
 import { buildDataset, type Dataset } from './dataset.js';
 import { runDetectors } from './run.js';
@@ -140,4 +141,22 @@ test('loadDataset carries the store\'s first contacts and history start for a wi
   } finally {
     await s.close();
   }
+});
+
+test('firstSeenOf over the connection columns equals the earliest connection per address, in order of first appearance (any list order)', () => {
+  const addrs = ['10.0.0.1', '10.0.0.2', '198.51.100.1', '198.51.100.2', '2001:db8::1', 'example.com'];
+  fc.assert(fc.property(
+    fc.array(fc.tuple(fc.nat(5), fc.nat(5), fc.integer({ min: 0, max: 50 })), { maxLength: 60 }),
+    fc.subarray(addrs),
+    (xs, asked) => {
+      const ds = buildDataset({ conn: xs.map(([s, d, t]) => conn(T0 + t, addrs[s]!, addrs[d]!)) });
+      const want = new Map<string, number>();
+      for (const c of ds.conns) {
+        if (!asked.includes(c.resp_h)) continue;
+        const t = want.get(c.resp_h);
+        if (t === undefined || c.ts < t) want.set(c.resp_h, c.ts);
+      }
+      assert.deepEqual([...firstSeenOf(ds, asked)], [...want]);
+    },
+  ), { numRuns: Number(process.env.C2HUNT_FUZZ_RUNS ?? 300) });
 });

@@ -15,6 +15,7 @@ import type { Dataset } from './dataset.js';
 import type { Finding } from './finding.js';
 import { severityOf } from './finding.js';
 import { TOTAL_SCORE_CAP } from './long-conn.js';
+import { connColumns } from './conn-table.js';
 
 export interface FirstSeenSettings {
   /** Score added to a beacon, long-connection or mining finding whose destination is new. */
@@ -40,23 +41,44 @@ function addressesOf(f: Finding): string[] {
 
 /**
  * When each address was first contacted: the stored history's answer when the dataset carries
- * one, else (and for addresses it lacks) the earliest connection to it in the dataset.
+ * one, else (and for addresses it lacks) the earliest connection to it in the dataset, found in
+ * one pass over the connection columns' destination ids (the records themselves are not read:
+ * at 10 M connections a pass over them with a string set took 3 s). Addresses from the store
+ * come first, then the others in order of their first connection in the list.
  */
 export function firstSeenOf(ds: Dataset, addresses: Iterable<string>): Map<string, number> {
   const want = new Set(addresses);
   const out = new Map<string, number>();
-  const missing = new Set<string>();
+  const missing: string[] = [];
   for (const a of want) {
     const t = ds.firstSeen?.get(a);
-    if (t !== undefined) out.set(a, t); else missing.add(a);
+    if (t !== undefined) out.set(a, t); else missing.push(a);
   }
-  if (missing.size > 0) {
-    for (const c of ds.conns) {
-      if (!missing.has(c.resp_h)) continue;
-      const t = out.get(c.resp_h);
-      if (t === undefined || c.ts < t) out.set(c.resp_h, c.ts);
-    }
+  if (missing.length === 0 || ds.conns.length === 0) return out;
+  const cols = connColumns(ds.conns, ds.nameOfConn);
+  // slot[id] = 1 + index into `missing` of the address with that string id, 0 for others.
+  const slot = new Int32Array(cols.strs.size);
+  let asked = 0;
+  for (let j = 0; j < missing.length; j++) {
+    const id = cols.strs.get(missing[j]!);
+    if (id >= 0) { slot[id] = j + 1; asked++; }
   }
+  if (asked === 0) return out;
+  const first = new Float64Array(missing.length);
+  const firstConn = new Int32Array(missing.length).fill(-1); // list index of the earliest connection in list order
+  const { dst, ts, conn, n } = cols;
+  for (let p = 0; p < n; p++) {
+    const j = slot[dst[p]!]!;
+    if (j === 0) continue;
+    const k = j - 1, i = conn[p]!, t = ts[p]!;
+    if (firstConn[k] === -1) { firstConn[k] = i; first[k] = t; continue; }
+    if (t < first[k]!) first[k] = t;
+    if (i < firstConn[k]!) firstConn[k] = i;
+  }
+  const found: number[] = [];
+  for (let k = 0; k < missing.length; k++) if (firstConn[k] !== -1) found.push(k);
+  found.sort((a, b) => firstConn[a]! - firstConn[b]!);
+  for (const k of found) out.set(missing[k]!, first[k]!);
   return out;
 }
 

@@ -1,4 +1,5 @@
 /** Run every detector over a dataset and rank the findings. */
+import { availableParallelism } from 'node:os';
 import type { Dataset } from './dataset.js';
 import { detectBeacons, planBeacons, type BeaconDetectorSettings } from './beacons.js';
 import { scoreGroups } from './beacon-groups.js';
@@ -35,11 +36,30 @@ export interface DetectSettings {
   partition?: Partition;
   /**
    * Worker threads that score the beacon groups while this thread runs the other detectors
-   * (0, the default: everything in this thread). The findings are the same; it pays when a
-   * core is free (see README, detection at scale).
+   * (this thread joins the scoring when it is done with them). The findings are the same.
+   * 0: everything in this thread. Default: DEFAULT_WORKERS, used only for a beacon job of at
+   * least WORKER_MIN_ROWS connections; a number given here is used for any job.
    */
   workers?: number;
 }
+
+/**
+ * Worker threads by default: one when the machine has a second core, else none. Measured on 2
+ * shared cores (`npm run bench:detect`, README, detection performance): the detectors took 3.4 s
+ * with one worker against 4.6 s without at 2 M connections (best of two each), 16.9 s against
+ * 28.7 s at 10 M, with the same findings. More workers than spare cores do not pay: this thread
+ * scores too once its other detectors are done.
+ */
+export const DEFAULT_WORKERS = Math.min(1, Math.max(0, availableParallelism() - 1));
+
+/**
+ * Fewest member rows of the beacon groups (a connection can be in a name group and an address
+ * group) for the default to start a worker: starting a thread and loading the scorer there cost
+ * 0.1-0.4 s on the shared 2-core machine, more than scoring 124 k member rows in one thread
+ * (about 0.1 s); at 2 M connections the worker saves over a second. Small runs, such as the
+ * tests, stay in one thread.
+ */
+export const WORKER_MIN_ROWS = 1_000_000;
 
 export interface DetectResult {
   findings: Finding[];
@@ -67,21 +87,24 @@ export function runDetectors(ds: Dataset, settings: DetectSettings = {}): Detect
     timings[name] = (performance.now() - t0) / 1000;
     cpu[name] = (c.user + c.system) / 1e6;
   };
-  const workers = Math.max(0, Math.floor(settings.workers ?? 0));
+  const workers = Math.max(0, Math.floor(settings.workers ?? DEFAULT_WORKERS));
   if (workers === 0) time('beacon', () => detectBeacons(ds, settings.beacon, settings.beaconScore, { partition: part }));
   // With workers: plan the beacon run here, score its groups there while the other detectors
-  // run, then wait and finish; the beacon findings keep their place at the front of the list.
+  // run, then help, wait and finish; the beacon findings keep their place at the front of the list.
   let pending: (() => Finding[]) | undefined;
   if (workers > 0) {
     time('beacon', () => {
       const plan = planBeacons(ds, settings.beacon, settings.beaconScore, { partition: part });
-      const scoring = plan.job.from.length > 0 ? scoreInWorkers(plan.job, workers) : undefined;
-      pending = () => plan.finish(scoring?.wait().results ?? scoreGroups(plan.job));
+      const worth = settings.workers !== undefined || plan.job.members.length >= WORKER_MIN_ROWS;
+      if (plan.job.from.length === 0 || !worth) return plan.finish(scoreGroups(plan.job));
+      const scoring = scoreInWorkers(plan.job, workers);
+      pending = () => plan.finish(scoring.wait().results);
       return [];
     });
   }
   time('long_conn', () => detectLongConnections(ds, settings.longConn, part));
-  time('scan', () => detectScans(view.ds, settings.scan));
+  // Scans read the whole dataset's connection columns (shared with beacons and long connections) and skip other partitions' sources.
+  time('scan', () => detectScans(ds, settings.scan, sources));
   time('mining', () => detectMining(view.ds));
   time('dns', () => detectDns(ds, settings.dns).filter(mine));
   if (settings.intel !== undefined) time('intel', () => matchDataset(settings.intel!, ds).filter(mine));

@@ -96,73 +96,119 @@ export interface TrwDecision {
   lastFailure: number;
 }
 
-interface Walk {
-  seen: Set<string>;
-  logL: number;
-  start: number;
-  firstFailure: number;
-  attempts: number;
-  successes: number;
-  failures: number;
-  restarts: number;
-  failedDsts: string[];
-  uids: string[];
-  decision?: TrwDecision;
-  firstContacts: number;
-  failedFirstContacts: number;
+/**
+ * One source's walk. Feed it the source's first contacts in time order ({@link TrwWalk.firstContact});
+ * which connections are first contacts (one per destination host) is the caller's business, so
+ * the walk works over records (runTrw) and over connection columns alike. Failed attempts are
+ * kept as caller-chosen numbers (a record's index, a column row) and turned into destinations
+ * and uids only for a decision.
+ */
+export class TrwWalk {
+  private logL = 0;
+  private start: number;
+  private firstFailure: number;
+  private attempts = 0;
+  private successes = 0;
+  private failures = 0;
+  private restarts = 0;
+  /** Failed attempts of the current walk (samples, at most TRW_SAMPLE). */
+  private failed: number[] = [];
+  private decided: { attempts: number; successes: number; failures: number; logL: number; start: number; firstFailure: number; at: number; restarts: number; failed: number[] } | undefined;
+  /** Over the whole data: first contacts, failed ones and the last failed one (epoch s). */
+  firstContacts = 0;
+  failedFirstContacts = 0;
   lastFailure: number;
+
+  /** `ts`: time of the source's first attempt (where an undecided walk starts). */
+  constructor(private readonly steps: TrwSteps, ts: number) {
+    this.start = ts;
+    this.firstFailure = ts;
+    this.lastFailure = ts;
+  }
+
+  /** Has the walk decided "scanner"? */
+  get isDecided(): boolean {
+    return this.decided !== undefined;
+  }
+
+  /** A first contact at `ts`, failed or not; `ref` names the attempt for the samples. */
+  firstContact(ts: number, failed: boolean, ref: number): void {
+    this.firstContacts++;
+    if (failed) { this.failedFirstContacts++; this.lastFailure = ts; }
+    if (this.decided !== undefined) return;
+    const st = this.steps;
+    if (this.attempts === 0) this.start = ts;
+    this.attempts++;
+    if (failed) {
+      if (this.failures === 0) this.firstFailure = ts;
+      this.failures++;
+      this.logL += st.up;
+      if (this.failed.length < TRW_SAMPLE) this.failed.push(ref);
+    } else {
+      this.successes++;
+      this.logL += st.down;
+    }
+    // A hair of tolerance so that exactly reaching a threshold decides despite rounding.
+    if (this.logL >= st.hi - 1e-9) {
+      this.decided = {
+        attempts: this.attempts, successes: this.successes, failures: this.failures, logL: this.logL, start: this.start,
+        firstFailure: this.firstFailure, at: ts, restarts: this.restarts, failed: this.failed,
+      };
+    } else if (this.logL <= st.lo + 1e-9) {
+      this.restarts++;
+      this.logL = 0; this.attempts = 0; this.successes = 0; this.failures = 0; this.failed = [];
+    }
+  }
+
+  /** The decision, with the failed attempts' destinations and uids from `dstOf` and `uidOf`; undefined when undecided. */
+  decision(src: string, dstOf: (ref: number) => string, uidOf: (ref: number) => string): TrwDecision | undefined {
+    const d = this.decided;
+    if (d === undefined) return undefined;
+    return {
+      src, attempts: d.attempts, successes: d.successes, failures: d.failures, likelihoodRatio: Math.exp(d.logL),
+      walkStart: d.start, firstFailure: d.firstFailure, decidedAt: d.at, restarts: d.restarts,
+      failedDsts: d.failed.map(dstOf), uids: d.failed.map(uidOf),
+      firstContacts: this.firstContacts, failedFirstContacts: this.failedFirstContacts, lastFailure: this.lastFailure,
+    };
+  }
+}
+
+/** The walk's steps and thresholds in log space. */
+export interface TrwSteps {
+  up: number;
+  down: number;
+  hi: number;
+  lo: number;
+}
+
+/** Log-space steps of {@link trwThresholds} (throws like it). */
+export function trwSteps(params: TrwParams): TrwSteps {
+  const t = trwThresholds(params);
+  return { up: Math.log(t.onFailure), down: Math.log(t.onSuccess), hi: Math.log(t.eta1), lo: Math.log(t.eta0) };
 }
 
 /**
  * Run the walk of every source over connections in time order. `outcome` classifies each
- * connection (`none`: not a connection attempt, skipped). Returns the sources decided scanners.
+ * connection (`none`: not a connection attempt, skipped). Returns the sources decided scanners,
+ * in order of their first attempt.
  */
 export function runTrw(conns: readonly ConnRecord[], params: TrwParams, outcome: (c: ConnRecord) => TrwOutcome): Map<string, TrwDecision> {
-  const t = trwThresholds(params);
-  const up = Math.log(t.onFailure), down = Math.log(t.onSuccess);
-  const hi = Math.log(t.eta1), lo = Math.log(t.eta0);
-  const walks = new Map<string, Walk>();
-  for (const c of conns) {
+  const steps = trwSteps(params);
+  const walks = new Map<string, { walk: TrwWalk; seen: Set<string> }>();
+  for (let i = 0; i < conns.length; i++) {
+    const c = conns[i]!;
     const o = outcome(c);
     if (o === 'none') continue;
     let w = walks.get(c.orig_h);
-    if (w === undefined) {
-      w = { seen: new Set(), logL: 0, start: c.ts, firstFailure: c.ts, attempts: 0, successes: 0, failures: 0, restarts: 0, failedDsts: [], uids: [], firstContacts: 0, failedFirstContacts: 0, lastFailure: c.ts };
-      walks.set(c.orig_h, w);
-    }
+    if (w === undefined) walks.set(c.orig_h, (w = { walk: new TrwWalk(steps, c.ts), seen: new Set() }));
     if (w.seen.has(c.resp_h)) continue; // only first contacts are trials
     w.seen.add(c.resp_h);
-    w.firstContacts++;
-    const failed = o === 'failure';
-    if (failed) { w.failedFirstContacts++; w.lastFailure = c.ts; }
-    if (w.decision !== undefined) continue;
-    if (w.attempts === 0) w.start = c.ts;
-    w.attempts++;
-    if (failed) {
-      if (w.failures === 0) w.firstFailure = c.ts;
-      w.failures++;
-      w.logL += up;
-      if (w.failedDsts.length < TRW_SAMPLE) { w.failedDsts.push(c.resp_h); w.uids.push(c.uid); }
-    } else {
-      w.successes++;
-      w.logL += down;
-    }
-    // A hair of tolerance so that exactly reaching a threshold decides despite rounding.
-    if (w.logL >= hi - 1e-9) {
-      w.decision = {
-        src: c.orig_h, attempts: w.attempts, successes: w.successes, failures: w.failures, likelihoodRatio: Math.exp(w.logL),
-        walkStart: w.start, firstFailure: w.firstFailure, decidedAt: c.ts, restarts: w.restarts, failedDsts: w.failedDsts, uids: w.uids,
-        firstContacts: 0, failedFirstContacts: 0, lastFailure: c.ts,
-      };
-    } else if (w.logL <= lo + 1e-9) {
-      w.restarts++;
-      w.logL = 0; w.attempts = 0; w.successes = 0; w.failures = 0; w.failedDsts = []; w.uids = [];
-    }
+    w.walk.firstContact(c.ts, o === 'failure', i);
   }
   const out = new Map<string, TrwDecision>();
   for (const [src, w] of walks) {
-    if (w.decision === undefined) continue;
-    out.set(src, { ...w.decision, firstContacts: w.firstContacts, failedFirstContacts: w.failedFirstContacts, lastFailure: w.lastFailure });
+    const d = w.walk.decision(src, (i) => conns[i]!.resp_h, (i) => conns[i]!.uid);
+    if (d !== undefined) out.set(src, d);
   }
   return out;
 }

@@ -25,6 +25,7 @@
 import { SAMPLE_UIDS, findingId, fmtDuration, severityOf, type Finding } from '../finding.js';
 import { logRamp, r3, ramp } from './common.js';
 import type { DnsContext } from './context.js';
+import { PairIds } from '../intern.js';
 
 interface Domain {
   name: string;
@@ -36,6 +37,8 @@ interface Domain {
 }
 
 interface Host {
+  /** Source id (DnsContext.srcId). */
+  id: number;
   src: string;
   domains: Map<string, Domain>;
   first: number;
@@ -57,20 +60,39 @@ const ADDRESS = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-f:]*:[0-9a-f:.]*)$/i;
 
 /** DGA-like look-ups, one finding per source at most (see the file comment). */
 export function detectDga(ctx: DnsContext): Finding[] {
-  const { s, parts } = ctx;
-  const hosts = new Map<string, Host>();
-  const allDomains = new Map<string, Set<string>>();
-  for (let i = 0; i < ctx.records.length; i++) {
-    const d = ctx.records[i]!, p = parts[i]!;
+  const { s, parts, srcId, queryId, queries } = ctx;
+  // Per distinct query: 1 + the id of its ICANN registered domain (0: not judged), and its owner's
+  // score (NaN until asked); per source: its host (in order of the first DGA-like look-up) and the
+  // number of distinct registered domains it looked up (distinct (source, domain) pairs).
+  const regOfQuery = new Int32Array(queries.length);
+  const scoreOfQuery = new Float64Array(queries.length).fill(NaN);
+  const regIds = new Map<string, number>();
+  for (let q = 0; q < queries.length; q++) {
+    const p = queries[q]!;
     if (p.invalidTld || p.icannOwner === undefined || p.icannRegistered === undefined) continue;
-    let all = allDomains.get(d.orig_h);
-    if (all === undefined) allDomains.set(d.orig_h, (all = new Set()));
-    all.add(p.icannRegistered);
-    const score = ctx.ownerScore(p);
+    let id = regIds.get(p.icannRegistered);
+    if (id === undefined) regIds.set(p.icannRegistered, (id = regIds.size));
+    regOfQuery[q] = id + 1;
+  }
+  const hostOf: (Host | undefined)[] = [];
+  const hosts: Host[] = [];
+  const allCount = new Int32Array(ctx.strs.size);
+  const pairs = new PairIds();
+  for (let i = 0; i < ctx.records.length; i++) {
+    const q = queryId[i]!;
+    const r = regOfQuery[q]!;
+    if (r === 0) continue;
+    const src = srcId[i]!;
+    const before = pairs.size;
+    pairs.id(src, r - 1);
+    if (pairs.size !== before) allCount[src]++;
+    let score = scoreOfQuery[q]!;
+    if (Number.isNaN(score)) scoreOfQuery[q] = score = ctx.ownerScore(queries[q]!);
     if (score < s.dgaNameThreshold) continue;
-    const reg = p.icannRegistered;
-    let h = hosts.get(d.orig_h);
-    if (h === undefined) hosts.set(d.orig_h, (h = { src: d.orig_h, domains: new Map(), first: d.ts, last: d.ts, resolvers: new Set(), uids: new Set() }));
+    const d = ctx.records[i]!, p = parts[i]!;
+    const reg = p.icannRegistered!;
+    let h = hostOf[src];
+    if (h === undefined) { hostOf[src] = h = { id: src, src: d.orig_h, domains: new Map(), first: d.ts, last: d.ts, resolvers: new Set(), uids: new Set() }; hosts.push(h); }
     let dom = h.domains.get(reg);
     if (dom === undefined) h.domains.set(reg, (dom = { name: reg, score, nx: false, noerror: false, addresses: new Set(), first: d.ts }));
     if (d.rcode === 3) dom.nx = true;
@@ -85,7 +107,7 @@ export function detectDga(ctx: DnsContext): Finding[] {
   }
 
   const out: Finding[] = [];
-  for (const h of hosts.values()) {
+  for (const h of hosts) {
     const n = h.domains.size;
     if (n < s.dgaMinNames) continue;
     const doms = [...h.domains.values()];
@@ -102,7 +124,7 @@ export function detectDga(ctx: DnsContext): Finding[] {
     const nxShare = answered > 0 ? nx / answered : 0;
     const goneShare = answered > 0 ? (nx + shared.length) / answered : 0;
     const meanScore = doms.reduce((a, x) => a + x.score, 0) / n;
-    const total = allDomains.get(h.src)?.size ?? n;
+    const total = allCount[h.id]!;
     const share = n / total;
     const c = {
       count: logRamp(n, s.dgaMinNames, s.dgaNamesFull),

@@ -14,7 +14,7 @@
  */
 import type { DnsRecord } from '../../records/schema.js';
 import { SAMPLE_UIDS, findingId, fmtDuration, severityOf, type Finding } from '../finding.js';
-import { groupBy, logRamp, r3, ramp } from './common.js';
+import { logRamp, r3, ramp } from './common.js';
 import type { DnsContext } from './context.js';
 import { catalogueEntry } from './settings.js';
 
@@ -33,9 +33,16 @@ interface Best {
 export function detectNxBursts(ctx: DnsContext): Finding[] {
   const { s, names } = ctx;
   const out: Finding[] = [];
-  const answered: number[] = [];
-  for (let i = 0; i < ctx.records.length; i++) if (ctx.records[i]!.rcode !== undefined) answered.push(i);
-  const bySrc = groupBy(answered, (i) => ctx.records[i]!.orig_h);
+  // Answered look-ups per source (by source id), sources in order of their first answered one.
+  const listOf: (number[] | undefined)[] = [];
+  const bySrc: [string, number[]][] = [];
+  for (let i = 0; i < ctx.records.length; i++) {
+    if (ctx.records[i]!.rcode === undefined) continue;
+    const id = ctx.srcId[i]!;
+    let list = listOf[id];
+    if (list === undefined) { listOf[id] = list = []; bySrc.push([ctx.strs.values[id]!, list]); }
+    list.push(i);
+  }
   for (const [src, idx] of bySrc) {
     if (idx.length < s.nxMinNames) continue;
     const resolved = new Set<string>();

@@ -23,6 +23,7 @@ import { isDataQtype, logRamp, r3, ramp } from './common.js';
 import type { DnsContext } from './context.js';
 import { labelScore } from './lexical.js';
 import { catalogueEntry } from './settings.js';
+import { PairIds } from '../intern.js';
 
 interface Group {
   src: string;
@@ -63,34 +64,41 @@ function longestLabel(sub: string): string {
 
 /** Tunnels and C2 over DNS, one finding per source -> registered domain (see the file comment). */
 export function detectTunnels(ctx: DnsContext): Finding[] {
-  const { s, parts, records } = ctx;
-  const keyOf = (i: number): string | undefined => {
+  const { s, parts, records, srcId, nameId, regId } = ctx;
+  const n = records.length;
+  // A group key per record: (source, registered domain), or (source, resolver) for names under an
+  // impossible TLD; dense ids in order of first appearance, -1 for no group. Integer pairs, no
+  // key strings (at 700 k records the string keys were most of this detector's time).
+  const resolvers = new Map<string, number>();
+  const keys = new PairIds();
+  const key = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
     const p = parts[i]!;
-    if (p.invalidTld) return `${records[i]!.orig_h}|*|${records[i]!.resp_h}`;
-    return p.registered === undefined ? undefined : `${records[i]!.orig_h}|${p.registered}`;
-  };
-  // Pass 1, cheap: distinct names per key (a lone name kept as a string: most keys have one or two).
-  const distinct = new Map<string, string | Set<string>>();
-  for (let i = 0; i < records.length; i++) {
-    const k = keyOf(i);
-    if (k === undefined) continue;
-    const name = parts[i]!.name;
-    const v = distinct.get(k);
-    if (v === undefined) distinct.set(k, name);
-    else if (typeof v === 'string') { if (v !== name) distinct.set(k, new Set([v, name])); }
-    else if (v.size < s.tunnelMinUniqueNames) v.add(name);
+    if (p.invalidTld) {
+      const r = records[i]!.resp_h;
+      let rid = resolvers.get(r);
+      if (rid === undefined) resolvers.set(r, (rid = resolvers.size));
+      key[i] = keys.id(srcId[i]!, 2 * rid + 1);
+    } else key[i] = regId[i]! < 0 ? -1 : keys.id(srcId[i]!, 2 * regId[i]!);
   }
-  // Pass 2: full statistics for the keys that pass the gate only.
-  const gated = new Set<string>();
-  for (const [k, v] of distinct) if ((typeof v === 'string' ? 1 : v.size) >= s.tunnelMinUniqueNames) gated.add(k);
-  distinct.clear();
-  if (gated.size === 0) return [];
-  const groups = new Map<string, Group>();
-  for (let i = 0; i < records.length; i++) {
-    const k = keyOf(i);
-    if (k === undefined || !gated.has(k)) continue;
+  // Pass 1, cheap: distinct names per key (the gate).
+  const distinct = new Int32Array(keys.size);
+  const seen = new PairIds();
+  for (let i = 0; i < n; i++) {
+    const k = key[i]!;
+    if (k < 0 || distinct[k]! >= s.tunnelMinUniqueNames) continue;
+    const before = seen.size;
+    seen.id(k, nameId[i]!);
+    if (seen.size !== before) distinct[k]++;
+  }
+  // Pass 2: full statistics for the keys that pass the gate only, groups in order of their first record.
+  const group: (Group | undefined)[] = new Array(keys.size);
+  const groups: Group[] = [];
+  for (let i = 0; i < n; i++) {
+    const k = key[i]!;
+    if (k < 0 || distinct[k]! < s.tunnelMinUniqueNames) continue;
     const d = records[i]!, p = parts[i]!;
-    let g = groups.get(k);
+    let g = group[k];
     if (g === undefined) {
       g = {
         src: d.orig_h, queries: 0, names: new Map(), truncated: false, dataQueries: 0, qtypes: new Map(),
@@ -98,13 +106,14 @@ export function detectTunnels(ctx: DnsContext): Finding[] {
         resolvers: new Set(), ports: new Set(), protos: new Set(), uids: new Set(),
       };
       if (!p.invalidTld) g.domain = p.registered; else g.resolver = d.resp_h;
-      groups.set(k, g);
+      group[k] = g;
+      groups.push(g);
     }
     add(g, d, p.name, p.subdomain.length, s.tunnelMaxTrackedNames);
   }
 
   const out: Finding[] = [];
-  for (const g of groups.values()) {
+  for (const g of groups) {
     const f = judge(ctx, g);
     if (f !== undefined) out.push(f);
   }

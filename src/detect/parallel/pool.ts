@@ -1,13 +1,15 @@
 /**
  * Beacon scoring in worker threads, waited for synchronously, so `runDetectors` stays a plain
  * function: the workers score the connection groups (beacon-groups.ts) while the calling thread
- * runs the other detectors, then the caller blocks on a shared flag (Atomics.wait) and takes
- * the results with receiveMessageOnPort. The groups are split by source id, so coverage (a
- * name-level finding explaining an address group) stays inside one worker; merged in judging
- * order, the results are those of scoring in one thread.
+ * runs the other detectors; then the calling thread scores too, taking slots of sources from the
+ * same shared counter (Atomics.add) until none is left, so it never idles while a worker still
+ * has work queued; then it blocks on a shared flag (Atomics.wait) and takes the workers' results
+ * with receiveMessageOnPort. A slot holds whole sources, so coverage (a name-level finding
+ * explaining an address group) stays inside one thread; merged in judging order, the results
+ * are those of scoring in one thread.
  */
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import type { GroupJob, GroupResult } from '../beacon-groups.js';
+import { scoreClaimed, type GroupJob, type GroupResult } from '../beacon-groups.js';
 import type { BeaconWorkerData } from './beacon-worker.js';
 
 /** Longest wait for the workers (ms): a worker that died without answering is an error, not a hang. */
@@ -15,19 +17,23 @@ export const WORKER_TIMEOUT_MS = 30 * 60 * 1000;
 
 /** Beacon scoring under way in worker threads. */
 export interface PendingScores {
-  /** Block until every worker answered; the results in judging order, and each worker's seconds. */
-  wait(): { results: GroupResult[]; seconds: number[] };
+  /**
+   * Score the slots still unclaimed in this thread, then block until every worker answered; the
+   * results in judging order, each worker's seconds and how many of the results this thread found.
+   */
+  wait(): { results: GroupResult[]; seconds: number[]; helped: number };
 }
 
 /** Start `workers` threads scoring `job` (throws "Cannot start beacon workers: ..." when a thread cannot start). */
 export function scoreInWorkers(job: GroupJob, workers: number): PendingScores {
   const done = new Int32Array(new SharedArrayBuffer(4 * workers));
+  const next = new Int32Array(new SharedArrayBuffer(4)); // the next unclaimed slot
   const ports: MessagePort[] = [];
   const threads: Worker[] = [];
   try {
     for (let index = 0; index < workers; index++) {
       const { port1, port2 } = new MessageChannel();
-      const data: BeaconWorkerData = { job, split: { index, count: workers }, port: port2, done };
+      const data: BeaconWorkerData = { job, index, port: port2, done, next };
       threads.push(new Worker(new URL('./beacon-worker.js', import.meta.url), { workerData: data, transferList: [port2] }));
       ports.push(port1);
     }
@@ -39,8 +45,10 @@ export function scoreInWorkers(job: GroupJob, workers: number): PendingScores {
     wait() {
       const results: GroupResult[] = [];
       const seconds: number[] = [];
-      const t0 = Date.now();
+      let helped = 0;
       try {
+        for (const r of scoreClaimed(job, () => Atomics.add(next, 0, 1))) { results.push(r); helped++; }
+        const t0 = Date.now();
         for (let i = 0; i < workers; i++) {
           while (Atomics.load(done, i) === 0) {
             if (Date.now() - t0 > WORKER_TIMEOUT_MS) throw new Error(`Cannot score beacons: worker ${i} gave no answer in ${WORKER_TIMEOUT_MS / 60000} min`);
@@ -57,7 +65,7 @@ export function scoreInWorkers(job: GroupJob, workers: number): PendingScores {
         for (const t of threads) void t.terminate();
       }
       results.sort((a, b) => a.g - b.g);
-      return { results, seconds };
+      return { results, seconds, helped };
     },
   };
 }
