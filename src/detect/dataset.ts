@@ -7,6 +7,7 @@ import type { ConnRecord, DnsRecord, HttpRecord, MiningRecord, RecordKind, Recor
 import { connList } from './conn-order.js';
 import { internalSources, talkersIndex } from './conn-table.js';
 import { Networks } from './networks.js';
+import type { Partition } from './partition.js';
 
 export interface PdnsEntry { fqdn: string; ip: string; first: number; last: number; count: number }
 
@@ -40,6 +41,12 @@ export interface Dataset {
   firstSeen?: ReadonlyMap<string, number>;
   /** Start of the stored history (epoch s) when it reaches before `start`. */
   historyStart?: number;
+  /**
+   * Set when the dataset holds only this partition's sources' connections, TLS, HTTP and mining
+   * records (loadDataset with a partition; DNS of every source). Lookups (names, internal hosts,
+   * talkers, `start`/`end`) still answer for the whole window.
+   */
+  partition?: Partition;
 }
 
 /** Is this answer an address (A/AAAA) rather than a name (CNAME ...)? */

@@ -7,7 +7,7 @@ import { DayGenerator } from './bench-day.js';
 import { buildDataset, type Dataset } from './dataset.js';
 import type { Finding } from './finding.js';
 import { Networks } from './networks.js';
-import { checkPartition, fnv1a, inPartition, partitionOf } from './partition.js';
+import { checkPartition, fnv1a, halfMD5, inPartition, parsePartition, partitionOf } from './partition.js';
 import { runDetectors } from './run.js';
 import type { ConnRecord, DnsRecord } from '../records/schema.js';
 import { MemorySink } from '../records/writers.js';
@@ -18,6 +18,24 @@ test('FNV-1a matches the published 32-bit test vectors', () => {
   assert.equal(fnv1a(''), 0x811c9dc5);
   assert.equal(fnv1a('a'), 0xe40c292c);
   assert.equal(fnv1a('foobar'), 0xbf9cf968);
+});
+
+test('the partition of a source is ClickHouse\'s halfMD5(address) % count (the shard ingest places it on)', () => {
+  // halfMD5('10.0.0.1') = 1805292176388680295 (ClickHouse 18.16).
+  assert.equal(halfMD5('10.0.0.1'), 1805292176388680295n);
+  for (const n of [2, 3, 7, 1000]) assert.equal(partitionOf('10.0.0.1', n), Number(1805292176388680295n % BigInt(n)));
+  for (const src of ['192.168.1.77', '2001:db8::1', 'é']) assert.equal(partitionOf(src, 5), Number(halfMD5(src) % 5n));
+});
+
+test('I/N on the command line: 1-based, checked, with the accepted form in the message', () => {
+  assert.deepEqual(parsePartition('1/4'), { index: 0, count: 4 });
+  assert.deepEqual(parsePartition(' 4 / 4 '), { index: 3, count: 4 });
+  assert.deepEqual(parsePartition('1/1'), { index: 0, count: 1 });
+  assert.throws(() => parsePartition('0/4'), /Cannot partition: I must be 1\.\.4/);
+  assert.throws(() => parsePartition('5/4'), /Cannot partition: I must be 1\.\.4/);
+  assert.throws(() => parsePartition('1/0'), /Cannot partition: N must be/);
+  assert.throws(() => parsePartition('2'), /is not I\/N \(for example 1\/4/);
+  assert.throws(() => parsePartition('a/b'), /is not I\/N/);
 });
 
 test('every source is in exactly one partition, stably', () => {

@@ -19,7 +19,7 @@ export { listLogFiles, type LogFileList } from './list.js';
 export { readLogFile } from './read.js';
 export { detectLogFormat } from './detect.js';
 export { CertIndex, type CertInfo } from './certs.js';
-export { CONN_DEFAULTS, Conv, READ_PATHS } from './zeek-fields.js';
+export { CONN_DEFAULTS, Conv, DNS_DEFAULTS, READ_PATHS } from './zeek-fields.js';
 export {
   BULK_CONVERSIONS, BULK_MAX_LINE_BYTES, BulkTextCheck, CANONICAL_IPV4_PATTERN, judgeZeekTsvLine, planZeekTsvBulk, prepareZeekTsvBulkInput,
   type BulkField, type BulkIneligible, type BulkInput, type LineVerdict, type ZeekTsvBulkPlan,

@@ -13,7 +13,7 @@ import fc from 'fast-check';
 import { MemorySink } from '../records/writers.js';
 import { readLogFile } from './index.js';
 import { canonicalAddr } from './values.js';
-import { CONN_DEFAULTS } from './zeek-fields.js';
+import { CONN_DEFAULTS, DNS_DEFAULTS } from './zeek-fields.js';
 import { CANONICAL_IPV4_PATTERN, judgeZeekTsvLine, planZeekTsvBulk, prepareZeekTsvBulkInput, type ZeekTsvBulkPlan } from './zeek-bulk.js';
 
 const RUNS = Number(process.env.C2HUNT_FUZZ_RUNS ?? 300);
@@ -148,4 +148,13 @@ test('CONN_DEFAULTS are what the line reader gives a conn line with only the flo
   assert.deepEqual([ts, uid, orig_h, orig_p, resp_h, resp_p, proto], [1.5, 'C1', '10.0.0.1', 1, '10.0.0.2', 2, 'unknown_transport']);
   assert.equal(community_id, '', 'no Community ID without a transport');
   assert.deepEqual(rest, { ...CONN_DEFAULTS });
+});
+
+test('DNS_DEFAULTS are what the line reader gives a dns line with only the flow fields', async () => {
+  const sink = new MemorySink();
+  await readLogFile(file('dns.min.log', '#separator \\x09\n#path\tdns\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\n'
+    + '1.5\tD1\t10.0.0.1\t1\t10.0.0.2\t53\n'), sink);
+  const { ts, uid, orig_h, orig_p, resp_h, resp_p, proto, answers, TTLs, ...rest } = sink.records.dns[0]!;
+  assert.deepEqual([ts, uid, orig_h, orig_p, resp_h, resp_p, proto, answers, TTLs], [1.5, 'D1', '10.0.0.1', 1, '10.0.0.2', 53, 'unknown_transport', [], []]);
+  assert.deepEqual(rest, { ...DNS_DEFAULTS });
 });

@@ -393,6 +393,16 @@ export const CONN_DEFAULTS: Readonly<Record<string, string | number>> = Object.f
   orig_pkts: 0, orig_ip_bytes: 0, resp_pkts: 0, resp_ip_bytes: 0,
 });
 
+/**
+ * Values {@link finishDraft} gives dns fields that a log leaves unset or lacks (bulk loaders
+ * apply the same; a test checks that both agree). Besides these: the flow fields are required,
+ * `proto` becomes `tcp`/`udp`/`icmp` or `unknown_transport`, `answers` and `TTLs` become empty
+ * lists, the other fields (rtt, qclass, qtype, rcode and their names) stay absent.
+ */
+export const DNS_DEFAULTS: Readonly<Record<string, string | number | boolean>> = Object.freeze({
+  trans_id: 0, query: '', AA: false, TC: false, RD: false, RA: false, Z: 0, rejected: false,
+});
+
 const SHA1_HEX = /^[0-9a-f]{40}$/i;
 
 /**

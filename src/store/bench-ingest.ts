@@ -13,8 +13,9 @@
  *
  * The generated logs are kept in $TMPDIR/c2hunt-bench-logs-<records>[-gz] (C2HUNT_BENCH_LOGS to
  * choose) and reused by later runs; the store file is deleted at the end unless C2HUNT_BENCH_KEEP
- * is set. Prints records/s (conn+dns, and conn alone), CPU seconds, peak RSS, the store file size
- * and lookback latencies, then the same as one JSON line.
+ * is set. Prints records/s (conn+dns, and conn alone), CPU seconds, peak RSS, the store file size,
+ * lookback latencies and the time the store takes to close (its last checkpoint), then the same
+ * as one JSON line. C2HUNT_BENCH_FILES=1 also lists each file's seconds.
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, type WriteStream } from 'node:fs';
@@ -185,6 +186,9 @@ async function main(): Promise<void> {
   const cpuSecs = (cpu.user + cpu.system) / 1e6;
   const ingestRss = process.resourceUsage().maxRSS / 1024;
   process.stderr.write('\n');
+  if (process.env.C2HUNT_BENCH_FILES) {
+    for (const f of summary.files) process.stderr.write(`  ${f.path.split('/').pop()} ${f.status} ${f.seconds.toFixed(2)} s ${f.format ?? ''}\n`);
+  }
   const failed = summary.files.filter((f) => f.status !== 'ingested');
   if (failed.length > 0) throw new Error(`not ingested: ${failed.map((f) => `${f.path}: ${f.status} ${f.reason ?? ''}`).join('; ')}`);
   const conn = summary.records.conn;
@@ -204,7 +208,9 @@ async function main(): Promise<void> {
   lat.push(await time(`lookback domain ${C2_NAME}`, () => lookbackDomain(store, C2_NAME)));
   lat.push(await time(`lookback host ${BEACON_HOST}`, () => lookbackHost(store, BEACON_HOST)));
   const counts = await store.counts();
+  const c0 = performance.now();
   await store.close();
+  const closeSecs = (performance.now() - c0) / 1000;
   const size = statSync(DB).size;
   const rss = process.resourceUsage().maxRSS / 1024;
 
@@ -217,13 +223,13 @@ async function main(): Promise<void> {
     `conn records/s         ${Math.round(conn / secs).toLocaleString('en-US')}`,
     `CPU seconds            ${cpuSecs.toFixed(1)} (all threads; ${(cpuSecs * 1e6 / total).toFixed(2)} us per record; wall and CPU differ when the machine is shared)`,
     `peak RSS               ${ingestRss.toFixed(0)} MB ingesting, ${rss.toFixed(0)} MB with the lookbacks (DuckDB memory limit ${process.env.C2HUNT_DUCKDB_MEMORY ?? DEFAULT_MEMORY_LIMIT})`,
-    `store file             ${(size / 1e6).toFixed(0)} MB (${(size / conn).toFixed(1)} bytes/conn)`,
+    `store file             ${(size / 1e6).toFixed(0)} MB (${(size / conn).toFixed(1)} bytes/conn); closing it took ${closeSecs.toFixed(2)} s`,
     ...lat.map(([l, s]) => `${l.padEnd(22)} ${(s * 1000).toFixed(0)} ms`),
   ];
   process.stdout.write(lines.join('\n') + '\n');
   process.stdout.write(JSON.stringify({
     records: conn, dns: summary.records.dns, gzip: GZIP, reader: READER, seconds: secs, records_per_sec: total / secs, conn_per_sec: conn / secs,
-    cpu_seconds: cpuSecs, peak_rss_ingest_mb: ingestRss, peak_rss_mb: rss, file_mb: size / 1e6, latency_s: Object.fromEntries(lat),
+    cpu_seconds: cpuSecs, close_seconds: closeSecs, peak_rss_ingest_mb: ingestRss, peak_rss_mb: rss, file_mb: size / 1e6, latency_s: Object.fromEntries(lat),
   }) + '\n');
   if (!process.env.C2HUNT_BENCH_KEEP) {
     rmSync(DB, { force: true });

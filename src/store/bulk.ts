@@ -8,8 +8,8 @@
  * have written to the batch (the same values, the same bad lines with the same line numbers and
  * reasons), and they become visible with the batch's commit like any others.
  */
-import type { BadLine, ZeekTsvBulkPlan } from '../formats/index.js';
-import type { IngestBatch } from './store.js';
+import type { BadLine, BulkIneligible, BulkInput, ZeekTsvBulkPlan } from '../formats/index.js';
+import type { IngestBatch, Store } from './store.js';
 
 /** The outcome of a bulk load. */
 export type BulkLoadResult =
@@ -31,6 +31,12 @@ export interface BulkLoadOptions {
    * not read it once more for that check.
    */
   textChecked?: boolean;
+  /**
+   * The file's text, prepared ahead by the store's {@link ZeekTsvBulkPreparer} (gzip inflated
+   * while another file loaded). The loader reads it instead of preparing the file itself and
+   * leaves removing it to the caller (`cleanup`).
+   */
+  prepared?: BulkInput;
 }
 
 /** Loads whole Zeek TSV logs into an open batch (an optional capability of IngestBatch). */
@@ -48,4 +54,24 @@ export interface ZeekTsvBulkLoader {
 export function zeekTsvLoaderOf(batch: IngestBatch): ZeekTsvBulkLoader | undefined {
   const b = batch as IngestBatch & Partial<ZeekTsvBulkLoader>;
   return typeof b.loadZeekTsv === 'function' && typeof b.declinesZeekTsv === 'function' ? (b as IngestBatch & ZeekTsvBulkLoader) : undefined;
+}
+
+/**
+ * Prepares Zeek TSV logs for a later bulk load, outside any batch (an optional capability of a
+ * Store whose batches offer {@link ZeekTsvBulkLoader}): the text checked and, for gzip files,
+ * inflated to a temporary file, so that this work overlaps the load of the file before.
+ */
+export interface ZeekTsvBulkPreparer {
+  /**
+   * The planned file's text for {@link BulkLoadOptions.prepared} (the caller removes it with
+   * `cleanup` once done), or why the loader would not read it in bulk (a damaged gzip stream, a
+   * text the engine reads differently, a plan the loader declines).
+   */
+  prepareZeekTsv(plan: ZeekTsvBulkPlan): Promise<BulkInput | BulkIneligible>;
+}
+
+/** The store's Zeek TSV bulk preparer, when its backend offers one. */
+export function zeekTsvPreparerOf(store: Store): ZeekTsvBulkPreparer | undefined {
+  const s = store as Store & Partial<ZeekTsvBulkPreparer>;
+  return typeof s.prepareZeekTsv === 'function' ? (s as Store & ZeekTsvBulkPreparer) : undefined;
 }

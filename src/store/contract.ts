@@ -7,7 +7,8 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ConnRecord, DnsRecord, HttpRecord, MiningRecord, RecordKind, RecordMap, SshRecord, TlsRecord, WeirdRecord } from '../records/schema.js';
 import type { Finding } from '../detect/finding.js';
-import { StoreError, loadDataset, type Store } from './store.js';
+import { StoreError, loadDataset, type ConnPair, type Store } from './store.js';
+import { partitionOf } from '../detect/partition.js';
 import { lookbackDomain, lookbackHost, lookbackIp } from './lookback.js';
 import { T0, conn, dns, fakeSha, fixture, tls } from './testing/fixture.js';
 
@@ -295,6 +296,57 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
       assert.deepEqual(ds.namesOf('203.0.113.10').map((e) => e.fqdn), ['c2.evil.example']);
       assert.equal(ds.nameOfConn(ds.conns[0]!), 'c2.evil.example');
       assert.deepEqual([...ds.internalHosts()], ['10.0.0.5']);
+    });
+
+    withStore('records of a partition of the sources: halfMD5(orig_h) % count, filtered by the store; the partitions together are the whole', async (s) => {
+      const recs = varied(1500);
+      await ingestRecords(s, 'varied', recs);
+      const key = (r: { ts: number; uid: string }): string => `${r.ts}\x1f${r.uid}\x1f${JSON.stringify(r)}`;
+      for (const count of [2, 3]) {
+        for (const kind of ['conn', 'dns', 'tls', 'http', 'mining', 'weird'] as const) {
+          const whole = (await s.records(kind)).map(key).sort();
+          const union: string[] = [];
+          for (let index = 0; index < count; index++) {
+            const part = await s.records(kind, undefined, { partition: { index, count } });
+            for (const r of part) {
+              const src = (r as { orig_h?: string }).orig_h ?? '';
+              assert.equal(partitionOf(src, count), index, `${kind} of ${src} in partition ${index} of ${count}`);
+              union.push(key(r));
+            }
+            if (kind === 'conn') assert.ok(part.length > 0 && part.length < whole.length, `conn partition ${index}/${count}: ${part.length} of ${whole.length}`);
+          }
+          assert.deepEqual(union.sort(), whole, `${kind}: partitions of ${count} together`);
+        }
+      }
+      const inWindow = await s.records('conn', { since: T0 + 100, until: T0 + 200 }, { partition: { index: 1, count: 2 } });
+      assert.ok(inWindow.length > 0 && inWindow.every((c) => c.ts >= T0 + 100 && c.ts < T0 + 200 && partitionOf(c.orig_h, 2) === 1));
+      await assert.rejects(s.records('conn', undefined, { partition: { index: 2, count: 2 } }), /Cannot partition/);
+    });
+
+    withStore('connPairs: distinct (source, destination, announced name) of a window with first start and last end', async (s) => {
+      const a = '10.0.0.1', b = 'fd00::2', x = '203.0.113.1', y = '2001:db8::9';
+      const c1 = conn({ ts: T0, orig_h: a, resp_h: x, resp_p: 443, duration: 5 });
+      const c2 = conn({ ts: T0 + 10, orig_h: a, resp_h: x, resp_p: 443, duration: 100 });
+      const c3 = conn({ ts: T0 + 20, orig_h: b, resp_h: y, resp_p: 80, duration: 1.5 });
+      const c4 = conn({ ts: T0 + 30, orig_h: b, resp_h: y, resp_p: 443, duration: 2 });
+      const c5 = conn({ ts: T0 + 40, orig_h: a, resp_h: x, resp_p: 443, duration: 3 });
+      const c6 = conn({ ts: T0 + 5000, orig_h: a, resp_h: y, resp_p: 443 });
+      const http = (c: ConnRecord, ts: number, host: string, depth: number): HttpRecord => ({ ts, uid: c.uid, orig_h: c.orig_h, orig_p: c.orig_p, resp_h: c.resp_h, resp_p: c.resp_p, trans_depth: depth, method: 'GET', host, uri: '/', request_body_len: 0, response_body_len: 0 });
+      await ingestRecords(s, 'pairs', {
+        conn: [c1, c2, c3, c4, c5, c6],
+        tls: [tls({ ts: T0, uid: c1.uid, orig_h: a, resp_h: x, server_name: 'C2.Example' }), tls({ ts: T0 + 30, uid: c4.uid, orig_h: b, resp_h: y, server_name: 'tls.example' }),
+          tls({ ts: T0 + 40, uid: c5.uid, orig_h: a, resp_h: x })],
+        http: [http(c3, T0 + 20, 'Web.Example:8080', 1), http(c3, T0 + 21, 'later.example', 2), http(c4, T0 + 30, 'http.example', 1)],
+      });
+      const sorted = (l: ConnPair[]): ConnPair[] => plain(l).sort((p, q) => `${p.orig_h} ${p.resp_h} ${p.name ?? ''}`.localeCompare(`${q.orig_h} ${q.resp_h} ${q.name ?? ''}`));
+      assert.deepEqual(sorted(await s.connPairs({ until: T0 + 1000 })), [
+        { orig_h: a, resp_h: x, first: T0 + 10, last: T0 + 110 },
+        { orig_h: a, resp_h: x, name: 'c2.example', first: T0, last: T0 + 5 },
+        { orig_h: b, resp_h: y, name: 'tls.example', first: T0 + 30, last: T0 + 32 },
+        { orig_h: b, resp_h: y, name: 'web.example', first: T0 + 20, last: T0 + 21.5 },
+      ]);
+      assert.equal((await s.connPairs()).length, 5);
+      assert.deepEqual(plain(await s.connPairs({ since: T0 + 4000 })), [{ orig_h: a, resp_h: y, first: T0 + 5000, last: T0 + 5000 }]);
     });
 
     withStore('dataRange and counts of an empty store', async (s) => {

@@ -16,9 +16,10 @@ import { open } from 'node:fs/promises';
 import { gunzipSync, constants as zc } from 'node:zlib';
 import { decodeCapture } from '../sensor/decode-file.js';
 import {
-  BulkTextCheck, CertIndex, LogFormatError, listLogFiles, planZeekTsvBulk, readLogFile, type BadLine, type BulkIneligible, type ZeekTsvBulkPlan,
+  BulkTextCheck, CertIndex, LogFormatError, listLogFiles, planZeekTsvBulk, readLogFile, type BadLine, type BulkIneligible, type BulkInput,
+  type ZeekTsvBulkPlan,
 } from '../formats/index.js';
-import { zeekTsvLoaderOf } from './bulk.js';
+import { zeekTsvLoaderOf, zeekTsvPreparerOf } from './bulk.js';
 import { RECORD_KINDS, type RecordSink } from '../records/schema.js';
 import { emptyCounts, type IngestBatch, type IngestEntry, type RecordCounts, type RetentionResult, type Store } from './store.js';
 
@@ -124,6 +125,8 @@ interface Hashed {
   sha256: string;
   /** The plan, or why a store's engine should not read the file itself (undefined for captures). */
   bulk?: ZeekTsvBulkPlan | BulkIneligible;
+  /** A gzip log's text inflated ahead by the store (bulk.ts ZeekTsvBulkPreparer); removed once the file is done. */
+  input?: BulkInput;
 }
 
 /**
@@ -226,102 +229,132 @@ export async function ingestPaths(store: Store, paths: readonly string[], opts: 
   const hashes: Promise<Hashed>[] = [];
   /** Reports hashing progress while the loop waits for a hash. */
   let waiting: (() => void) | undefined;
-  const hashAhead = (i: number): void => {
+  const preparer = zeekTsvPreparerOf(store);
+  /**
+   * Hash file i (and plan its bulk load) while the file before it is stored. With `prepare`
+   * (the store loads logs in bulk and nothing taps the records), a gzip log the store would
+   * load is then also inflated ahead, unless its content is stored already.
+   */
+  const hashAhead = (i: number, prepare = false): void => {
     if (i >= files.length || hashes[i] !== undefined) return;
-    const h = hashAndPlan(files[i]!.path, files[i]!.capture !== undefined, (n) => { hashedBytes += n; waiting?.(); });
+    let h = hashAndPlan(files[i]!.path, files[i]!.capture !== undefined, (n) => { hashedBytes += n; waiting?.(); });
+    if (prepare && preparer !== undefined) {
+      h = h.then(async (x) => {
+        if (x.bulk === undefined || 'ineligible' in x.bulk || !x.bulk.gzip || (await store.ingestOf(x.sha256)) !== undefined) return x;
+        const input = await preparer.prepareZeekTsv(x.bulk);
+        return 'ineligible' in input ? { ...x, bulk: input } : { ...x, input };
+      });
+    }
     h.catch(() => undefined); // awaited (and reported) when its turn comes
     hashes[i] = h;
   };
+  /** Remove what was inflated ahead for files from i on (their turn will not come). */
+  const dropPrepared = async (from: number): Promise<void> => {
+    for (let j = from; j < hashes.length; j++) {
+      const x = await hashes[j]?.catch(() => undefined);
+      await x?.input?.cleanup();
+    }
+  };
 
-  for (let i = 0; i < files.length; i++) {
-    const { path, capture } = files[i]!;
-    const size = sizes[i]!;
-    const start = performance.now();
-    let open: IngestBatch | undefined;
-    const report = (phase: 'hash' | 'read', bytes: number): void => {
-      opts.onProgress?.({
-        file: path, index: i, files: files.length, phase, bytesDone: hashedBytes + readBefore + bytes, bytesTotal,
-        records: recordsBefore + (open ? RECORD_KINDS.reduce((n, k) => n + open!.counts[k], 0) : 0),
-      });
-    };
-    try {
-      hashAhead(i);
-      waiting = () => report('hash', 0);
-      const { sha256, bulk } = await hashes[i]!.finally(() => { waiting = undefined; });
-      const prev = await store.ingestOf(sha256);
-      if (prev !== undefined) {
-        out.push(result(path, 'already_ingested', start, {
-          sha256, bytes: size, format: prev.format, ingest_id: prev.id,
-          reason: `same content as ${prev.path}, ingested ${new Date(prev.finished * 1000).toISOString()} (ingest ${prev.id})`,
-        }));
-        readBefore += size;
-        continue;
-      }
-      const source = { sha256, path, bytes: size, format: capture ?? 'log' };
-      let batch = (open = await store.beginIngest(source));
-      hashAhead(i + 1);
-      let sink: RecordSink = opts.tap !== undefined ? opts.tap.begin(batch, path) : batch;
-      let entry: IngestEntry | undefined;
+  try {
+    for (let i = 0; i < files.length; i++) {
+      const { path, capture } = files[i]!;
+      const size = sizes[i]!;
+      const start = performance.now();
+      let open: IngestBatch | undefined;
+      let prepared: BulkInput | undefined;
+      const report = (phase: 'hash' | 'read', bytes: number): void => {
+        opts.onProgress?.({
+          file: path, index: i, files: files.length, phase, bytesDone: hashedBytes + readBefore + bytes, bytesTotal,
+          records: recordsBefore + (open ? RECORD_KINDS.reduce((n, k) => n + open!.counts[k], 0) : 0),
+        });
+      };
       try {
-        if (capture !== undefined) {
-          const s = await decodeCapture(path, sink, { onProgress: (done) => report('read', Math.min(done, size)) });
-          entry = await batch.commit({ format: s.format });
-          const r = result(path, 'ingested', start, { sha256, bytes: size, format: entry.format, ingest_id: entry.id, records: entry.records });
-          if (s.error) r.warning = `capture damaged at byte ${s.error.offset}: ${s.error.message} (code ${s.error.code}); records before it were kept`;
-          out.push(r);
-        } else {
-          // A log the store's engine reads itself (bulk.ts), when nothing needs to see its records.
-          const loader = sink === batch ? zeekTsvLoaderOf(batch) : undefined;
-          if (loader !== undefined && bulk !== undefined && !('ineligible' in bulk) && loader.declinesZeekTsv(bulk) === undefined) {
-            const r = await loader.loadZeekTsv(bulk, { onProgress: (done) => report('read', done), textChecked: !bulk.gzip });
-            if (r.loaded) {
-              const format = `zeek-tsv:${bulk.logPath}`;
-              entry = await batch.commit({ format, bad_lines: r.badLineCount });
+        hashAhead(i);
+        waiting = () => report('hash', 0);
+        const { sha256, bulk, input } = await hashes[i]!.finally(() => { waiting = undefined; });
+        prepared = input;
+        const prev = await store.ingestOf(sha256);
+        if (prev !== undefined) {
+          out.push(result(path, 'already_ingested', start, {
+            sha256, bytes: size, format: prev.format, ingest_id: prev.id,
+            reason: `same content as ${prev.path}, ingested ${new Date(prev.finished * 1000).toISOString()} (ingest ${prev.id})`,
+          }));
+          readBefore += size;
+          continue;
+        }
+        const source = { sha256, path, bytes: size, format: capture ?? 'log' };
+        let batch = (open = await store.beginIngest(source));
+        hashAhead(i + 1, opts.tap === undefined && zeekTsvLoaderOf(batch) !== undefined);
+        let sink: RecordSink = opts.tap !== undefined ? opts.tap.begin(batch, path) : batch;
+        let entry: IngestEntry | undefined;
+        try {
+          if (capture !== undefined) {
+            const s = await decodeCapture(path, sink, { onProgress: (done) => report('read', Math.min(done, size)) });
+            entry = await batch.commit({ format: s.format });
+            const r = result(path, 'ingested', start, { sha256, bytes: size, format: entry.format, ingest_id: entry.id, records: entry.records });
+            if (s.error) r.warning = `capture damaged at byte ${s.error.offset}: ${s.error.message} (code ${s.error.code}); records before it were kept`;
+            out.push(r);
+          } else {
+            // A log the store's engine reads itself (bulk.ts), when nothing needs to see its records.
+            const loader = sink === batch ? zeekTsvLoaderOf(batch) : undefined;
+            if (loader !== undefined && bulk !== undefined && !('ineligible' in bulk) && loader.declinesZeekTsv(bulk) === undefined) {
+              const r = await loader.loadZeekTsv(bulk, {
+                onProgress: (done) => report('read', done), textChecked: !bulk.gzip, ...(input !== undefined ? { prepared: input } : {}),
+              });
+              if (r.loaded) {
+                const format = `zeek-tsv:${bulk.logPath}`;
+                entry = await batch.commit({ format, bad_lines: r.badLineCount });
+                out.push(result(path, 'ingested', start, {
+                  sha256, bytes: size, format, ingest_id: entry.id, records: entry.records,
+                  bad_lines: r.badLineCount, bad_line_samples: r.badLines.slice(0, BAD_LINES_LISTED),
+                }));
+              } else {
+                // The reader reads it after all, into a fresh batch.
+                await batch.abort();
+                opts.tap?.aborted();
+                batch = open = await store.beginIngest(source);
+                sink = opts.tap !== undefined ? opts.tap.begin(batch, path) : batch;
+              }
+            }
+            if (entry === undefined) {
+              const lr = await readLogFile(path, sink, { certs, onProgress: (done) => report('read', done) });
+              const format = lr.logPath !== undefined ? `${lr.format}:${lr.logPath}` : lr.format;
+              const dedupe = lr.logPath !== undefined && /^(open_)?(ssl|http)$/.test(lr.logPath) ? (['tls', 'http'] as const) : undefined;
+              entry = await batch.commit({ format, bad_lines: lr.badLineCount, ...(dedupe ? { dedupe } : {}) });
               out.push(result(path, 'ingested', start, {
                 sha256, bytes: size, format, ingest_id: entry.id, records: entry.records,
-                bad_lines: r.badLineCount, bad_line_samples: r.badLines.slice(0, BAD_LINES_LISTED),
+                bad_lines: lr.badLineCount, bad_line_samples: lr.badLines.slice(0, BAD_LINES_LISTED),
               }));
-            } else {
-              // The reader reads it after all, into a fresh batch.
-              await batch.abort();
-              opts.tap?.aborted();
-              batch = open = await store.beginIngest(source);
-              sink = opts.tap !== undefined ? opts.tap.begin(batch, path) : batch;
             }
           }
-          if (entry === undefined) {
-            const lr = await readLogFile(path, sink, { certs, onProgress: (done) => report('read', done) });
-            const format = lr.logPath !== undefined ? `${lr.format}:${lr.logPath}` : lr.format;
-            const dedupe = lr.logPath !== undefined && /^(open_)?(ssl|http)$/.test(lr.logPath) ? (['tls', 'http'] as const) : undefined;
-            entry = await batch.commit({ format, bad_lines: lr.badLineCount, ...(dedupe ? { dedupe } : {}) });
-            out.push(result(path, 'ingested', start, {
-              sha256, bytes: size, format, ingest_id: entry.id, records: entry.records,
-              bad_lines: lr.badLineCount, bad_line_samples: lr.badLines.slice(0, BAD_LINES_LISTED),
-            }));
-          }
+          recordsBefore += RECORD_KINDS.reduce((n, k) => n + batch.counts[k], 0);
+        } catch (e) {
+          await batch.abort().catch(() => undefined);
+          opts.tap?.aborted();
+          throw e;
+        } finally {
+          open = undefined;
         }
-        recordsBefore += RECORD_KINDS.reduce((n, k) => n + batch.counts[k], 0);
+        if (opts.tap !== undefined && entry !== undefined) {
+          const r = out[out.length - 1]!;
+          await opts.tap.committed(entry).catch((e: unknown) => {
+            r.warning = `${r.warning !== undefined ? `${r.warning}; ` : ''}after the commit: ${messageOf(e)}`;
+          });
+        }
+        readBefore += size;
       } catch (e) {
-        await batch.abort().catch(() => undefined);
-        opts.tap?.aborted();
-        throw e;
+        readBefore = Math.max(readBefore, sizes.slice(0, i + 1).reduce((a, b) => a + b, 0));
+        const reason = e instanceof LogFormatError
+          ? `not a capture (no pcap/pcapng magic) and no log reader accepts it: ${e.declined.map((d) => `${d.reader}: ${d.reason}`).join('; ')}`
+          : messageOf(e);
+        out.push(result(path, 'failed', start, { reason, bytes: size }));
       } finally {
-        open = undefined;
+        await prepared?.cleanup().catch(() => undefined);
       }
-      if (opts.tap !== undefined && entry !== undefined) {
-        const r = out[out.length - 1]!;
-        await opts.tap.committed(entry).catch((e: unknown) => {
-          r.warning = `${r.warning !== undefined ? `${r.warning}; ` : ''}after the commit: ${messageOf(e)}`;
-        });
-      }
-      readBefore += size;
-    } catch (e) {
-      readBefore = Math.max(readBefore, sizes.slice(0, i + 1).reduce((a, b) => a + b, 0));
-      const reason = e instanceof LogFormatError
-        ? `not a capture (no pcap/pcapng magic) and no log reader accepts it: ${e.declined.map((d) => `${d.reader}: ${d.reason}`).join('; ')}`
-        : messageOf(e);
-      out.push(result(path, 'failed', start, { reason, bytes: size }));
     }
+  } finally {
+    await dropPrepared(0); // anything inflated ahead whose turn did not come
   }
 
   let retention: RetentionResult | undefined;

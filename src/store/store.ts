@@ -14,7 +14,8 @@
 import type { ConnRecord, RecordKind, RecordMap, RecordSink } from '../records/schema.js';
 import type { Finding } from '../detect/finding.js';
 import { buildDataset, type Dataset, type PdnsEntry } from '../detect/dataset.js';
-import type { Networks } from '../detect/networks.js';
+import { Networks } from '../detect/networks.js';
+import { checkPartition, type Partition } from '../detect/partition.js';
 
 export type { PdnsEntry };
 
@@ -150,6 +151,32 @@ export interface TlsGroup {
   self_signed: boolean;
 }
 
+/** Options of {@link Store.records}. */
+export interface RecordsOptions {
+  /**
+   * Only the records whose originator (`orig_h`) is in this partition of the sources:
+   * `halfMD5(orig_h) % count == index` (detect/partition.ts), computed by the store in SQL.
+   * Records without an originator (some weirds) count as the empty string.
+   */
+  partition?: Partition;
+}
+
+/**
+ * One (source, destination, connection name) of the connections of a window, with the start of
+ * the first and the end (ts + duration) of the last connection of that triple. The name is the
+ * one the connection announced itself: the TLS server name (lower case; the last of the uid's
+ * handshakes in the window) else the HTTP Host of the uid's first request in the window (lower
+ * case, port removed); absent when neither. What prevalence needs from every source without
+ * reading every connection (see {@link loadDataset}).
+ */
+export interface ConnPair {
+  orig_h: string;
+  resp_h: string;
+  name?: string;
+  first: number;
+  last: number;
+}
+
 /** Options of the grouped queries. */
 export interface QueryOptions {
   window?: TimeWindow;
@@ -187,8 +214,14 @@ export interface Store {
   beginIngest(source: IngestSource): Promise<IngestBatch>;
 
   // -- records ----------------------------------------------------------------------------------
-  /** Stored records of one kind in a window, ordered by ts. */
-  records<K extends RecordKind>(kind: K, window?: TimeWindow): Promise<RecordMap[K][]>;
+  /** Stored records of one kind in a window, ordered by ts (only a partition's sources with `opts.partition`). */
+  records<K extends RecordKind>(kind: K, window?: TimeWindow, opts?: RecordsOptions): Promise<RecordMap[K][]>;
+  /**
+   * The distinct (source, destination, name) triples of the connections of a window
+   * ({@link ConnPair}), aggregated by the store: the prevalence and naming context of every source
+   * that a partitioned analysis needs without reading every connection. Unordered.
+   */
+  connPairs(window?: TimeWindow): Promise<ConnPair[]>;
   /** Rows per raw table. */
   counts(): Promise<RecordCounts>;
   /** First and last record time (conn and dns), or undefined when empty. */
@@ -237,23 +270,47 @@ export interface Store {
   close(): Promise<void>;
 }
 
+/** Options of {@link loadDataset}. */
+export interface LoadOptions {
+  /**
+   * Load only this partition of the sources (detect/partition.ts): their connections, TLS, HTTP
+   * and mining records, filtered by the store in SQL. Several processes, each with its own
+   * partition and the same window and settings, together find what one run over everything finds
+   * (pass the same partition to runDetectors).
+   */
+  partition?: Partition;
+}
+
 /**
  * The {@link Dataset} the in-memory detectors run on, built from the records stored in a window.
- * (Aggregation will move into the store's queries; the detectors keep this interface.)
+ *
+ * With `opts.partition` (count > 1) the dataset holds the partition's sources' connections, TLS,
+ * HTTP and mining records, and what the detectors need from every source comes from the store
+ * instead of every record:
+ * - DNS records of every source (the DNS detectors judge a domain by all its queriers, and the
+ *   names of connections come from the lookups; DNS is about a twelfth of the connections);
+ * - prevalence (internal hosts, internal hosts per destination address and per name) and the
+ *   window's start and end, from {@link Store.connPairs};
+ * - first contacts and passive DNS from the store's history, for every destination of the window.
+ * The partition's findings are then exactly the whole run's findings of its sources.
  */
-export async function loadDataset(store: Store, window?: TimeWindow, internal?: Networks): Promise<Dataset> {
-  const conn = await store.records('conn', window);
+export async function loadDataset(store: Store, window?: TimeWindow, internal?: Networks, opts: LoadOptions = {}): Promise<Dataset> {
+  const part = opts.partition !== undefined && opts.partition.count > 1 ? opts.partition : undefined;
+  if (part !== undefined) checkPartition(part);
+  const ro = part !== undefined ? { partition: part } : undefined;
+  const conn = await store.records('conn', window, ro);
   const dns = await store.records('dns', window);
-  const tls = await store.records('tls', window);
-  const http = await store.records('http', window);
-  const mining = await store.records('mining', window);
-  const ds = internal === undefined
-    ? buildDataset({ conn, dns, tls, http, mining })
-    : buildDataset({ conn, dns, tls, http, mining }, internal);
+  const tls = await store.records('tls', window, ro);
+  const http = await store.records('http', window, ro);
+  const mining = await store.records('mining', window, ro);
+  const nets = internal ?? new Networks();
+  const ds = buildDataset({ conn, dns, tls, http, mining }, nets);
+  const pairs = part !== undefined ? await store.connPairs(window) : undefined;
+  const context = pairs !== undefined ? everyone(pairs, ds) : undefined;
   // Passive DNS from every ingest, not only this window: an address seen now is tied to a name
   // resolved last month.
   const history = new Map<string, PdnsEntry[]>();
-  const dsts = [...new Set(ds.conns.map((c) => c.resp_h))];
+  const dsts = context?.dsts ?? [...new Set(ds.conns.map((c) => c.resp_h))];
   for (const e of await store.pdnsForIps(dsts)) {
     let l = history.get(e.ip);
     if (l === undefined) history.set(e.ip, (l = []));
@@ -261,12 +318,17 @@ export async function loadDataset(store: Store, window?: TimeWindow, internal?: 
   }
   const namesOf = (ip: string): PdnsEntry[] => history.get(ip) ?? ds.namesOf(ip);
   // First contacts in all stored history, for the first-seen modifier. Without a window start
-  // the dataset holds all of the history and the modifier reads its connections instead.
-  const earlier = window?.since !== undefined && ds.conns.length > 0;
-  const firstSeen = earlier ? await store.firstSeen(dsts) : undefined;
-  const historyStart = earlier ? (await store.dataRange())?.first : undefined;
+  // the dataset holds all of the history and the modifier reads its connections instead (a
+  // partition holds only its sources' connections: it always asks the store).
+  // (Without a window start, the window's own first contacts are in the triples.)
+  const earlier = ds.conns.length > 0 && (window?.since !== undefined || part !== undefined);
+  const firstSeen = !earlier ? undefined
+    : window?.since === undefined && context !== undefined ? context.firstSeen
+      : await store.firstSeen([...new Set(ds.conns.map((c) => c.resp_h))]);
+  const historyStart = earlier && window?.since !== undefined ? (await store.dataRange())?.first : undefined;
   return {
     ...ds,
+    ...(context !== undefined ? { start: context.start, end: context.end, partition: part } : {}),
     ...(firstSeen !== undefined ? { firstSeen } : {}),
     ...(historyStart !== undefined ? { historyStart } : {}),
     namesOf,
@@ -276,8 +338,62 @@ export async function loadDataset(store: Store, window?: TimeWindow, internal?: 
       const all = history.get(c.resp_h);
       return all !== undefined && all.length === 1 ? all[0]!.fqdn : undefined;
     },
-    internalHosts: () => ds.internalHosts(),
+    internalHosts: context !== undefined ? () => context.hosts : () => ds.internalHosts(),
+    talkersOf: context !== undefined ? (key) => context.talkers.get(key) ?? NO_TALKERS : (key) => ds.talkersOf(key),
   };
+}
+
+const NO_TALKERS: ReadonlySet<string> = new Set();
+
+/**
+ * The whole window's prevalence context from the store's (source, destination, name) triples:
+ * what buildDataset computes from every connection (internal hosts in order of their first
+ * connection; internal talkers per destination address and per connection name, where a
+ * connection without an announced name is named as the dataset names it: the name its source
+ * resolved to the address, else the address's only name), plus every destination and the
+ * window's earliest start and latest end, and each destination's first contact in the window.
+ */
+function everyone(pairs: readonly ConnPair[], ds: Dataset): {
+  hosts: Set<string>; talkers: Map<string, Set<string>>; dsts: string[]; firstSeen: Map<string, number>; start: number; end: number;
+} {
+  const internal = new Map<string, boolean>();
+  const isInternal = (h: string): boolean => {
+    let v = internal.get(h);
+    if (v === undefined) internal.set(h, (v = ds.internal.contains(h)));
+    return v;
+  };
+  const firstOf = new Map<string, number>();
+  const talkers = new Map<string, Set<string>>();
+  const add = (key: string, src: string): void => {
+    let t = talkers.get(key);
+    if (t === undefined) talkers.set(key, (t = new Set()));
+    t.add(src);
+  };
+  // Destination -> its first contact in the window.
+  const dsts = new Map<string, number>();
+  let start = Infinity, end = -Infinity;
+  // A connection without an announced name: the dataset's naming by address (no uid matches '').
+  const probe = { uid: '', orig_h: '', resp_h: '' } as ConnRecord;
+  for (const p of pairs) {
+    const d = dsts.get(p.resp_h);
+    if (d === undefined || p.first < d) dsts.set(p.resp_h, p.first);
+    if (p.first < start) start = p.first;
+    if (p.last > end) end = p.last;
+    if (!isInternal(p.orig_h)) continue;
+    const f = firstOf.get(p.orig_h);
+    if (f === undefined || p.first < f) firstOf.set(p.orig_h, p.first);
+    add(p.resp_h, p.orig_h);
+    let name = p.name;
+    if (name === undefined) {
+      probe.orig_h = p.orig_h;
+      probe.resp_h = p.resp_h;
+      name = ds.nameOfConn(probe);
+    }
+    if (name !== undefined) add(name, p.orig_h);
+  }
+  if (!Number.isFinite(start)) { start = 0; end = 0; }
+  const hosts = new Set([...firstOf].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([h]) => h));
+  return { hosts, talkers, dsts: [...dsts.keys()], firstSeen: dsts, start, end };
 }
 
 /** Zero counts for every record kind. */

@@ -117,6 +117,26 @@ describe('c2hunt detect, findings, config', { concurrency: true }, () => {
     }
   });
 
+  test('detect --partition I/N: the N runs together store the findings of one run; a malformed I/N is refused', async () => {
+    const parted = join(dir, 'parted.duckdb');
+    await c2hunt('ingest', '--db', parted, join(dir, 'ramnit.pcap'));
+    const one = JSON.parse(await c2hunt('detect', '--db', parted, '--partition', '1/2', '--json')) as DetectDoc & { partition: { index: number; count: number } };
+    assert.deepEqual(one.partition, { index: 1, count: 2 });
+    const two = JSON.parse(await c2hunt('detect', '--db', parted, '--partition', '2/2', '--json')) as DetectDoc;
+    assert.ok(one.records.conn > 0 && two.records.conn > 0);
+    const wholeDb = join(dir, 'whole.duckdb');
+    await c2hunt('ingest', '--db', wholeDb, join(dir, 'ramnit.pcap'));
+    const whole = JSON.parse(await c2hunt('detect', '--db', wholeDb, '--json')) as DetectDoc;
+    assert.equal(one.records.conn + two.records.conn, whole.records.conn);
+    assert.equal(one.findings + two.findings, whole.findings);
+    const list = async (store: string): Promise<string[]> =>
+      (JSON.parse(await c2hunt('findings', '--db', store, '--limit', '10000', '--json')) as { findings: Finding[] }).findings.map((f) => JSON.stringify(f)).sort();
+    assert.deepEqual(await list(parted), await list(wholeDb));
+    const bad = await run('detect', '--db', parted, '--partition', '3/2');
+    assert.equal(bad.code, 1);
+    assert.match(bad.err, /Cannot partition: I must be 1\.\.2/);
+  });
+
   test('config prints effective values with units, defaults and sources; the default file is found in the working directory', async () => {
     const cwd = join(dir, 'cfg');
     mkdirSync(cwd);

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { DEFAULT_DB_PATH, formatTime, loadDataset, openStore, parseWindow, type TimeWindow } from '../../store/index.js';
 import { Networks } from '../../detect/networks.js';
 import { runDetectors } from '../../detect/run.js';
+import { parsePartition } from '../../detect/partition.js';
 import { SEVERITY_THRESHOLDS, type Severity } from '../../detect/finding.js';
 import { detectSettingsOf, loadConfig } from '../../config/index.js';
 import { loadCommandIntel } from '../../intel/cli-load.js';
@@ -42,7 +43,7 @@ export interface DetectorSummary {
   seconds: number;
 }
 
-interface DetectFlags extends StoreFlags { since?: string; until?: string; config?: string; json?: boolean; intel: string[] | false; intelDir?: string }
+interface DetectFlags extends StoreFlags { since?: string; until?: string; config?: string; json?: boolean; intel: string[] | false; intelDir?: string; partition?: string }
 
 export function registerDetect(program: Command): void {
   const cmd = program.command('detect')
@@ -54,7 +55,18 @@ found again keeps its id and widens its first/last), and print a summary per det
 Window: --since/--until when given (relative forms such as 24h count back from the newest stored
 record). Otherwise everything in the store, except for a continuously fed store, recognised by its
 newest record being less than 24 hours older than the current time: then the last 24 hours.
-List the findings with c2hunt findings.`);
+List the findings with c2hunt findings.
+
+Detection at scale (--partition I/N): N processes, each started with its own I (1..N) and the
+same store, window and configuration, split the analysis by source address: process I reads and
+analyses only the hosts whose halfMD5(address) % N is I-1 (the store filters their records), and
+takes what needs everyone (internal hosts, how many hosts talk to a destination, passive DNS,
+DNS lookups) from store queries. Together the N runs store exactly the findings of one run over
+everything. On a ClickHouse cluster with N equally weighted shards, partition I is shard I's data
+and is read from that shard alone: run one process per shard, close to its server. Give every
+process the same explicit --since/--until (the default window follows the clock). A DuckDB file
+admits one process at a time, so there the partitions run one after another.
+Intelligence findings of a partition name only the other hosts seen in that partition's records.`);
   addStoreOption(cmd, 'to read records from and store findings in')
     .option('--since <when>', 'from this time: ISO date/time (UTC unless a zone is given), epoch seconds, or a duration before the newest stored record (24h, 7d)')
     .option('--until <when>', 'before this time (same forms as --since)')
@@ -62,13 +74,18 @@ List the findings with c2hunt findings.`);
     .option('--intel <file>', 'also match this threat-intelligence feed file (repeatable)', (v: string, p: string[]) => [...p, v], [] as string[])
     .option('--intel-dir <dir>', 'feed directory (default $C2HUNT_INTEL_DIR or ~/.c2hunt/intel)')
     .option('--no-intel', 'do not use the feed directory')
+    .option('--partition <I/N>', 'analyse only partition I of N of the source addresses (1/4 .. 4/4; see above)')
     .option('--json', 'print the summary as JSON')
     .addHelpText('after', `
 Examples:
   c2hunt ingest monday.pcap && c2hunt detect && c2hunt findings
   c2hunt detect --db site.duckdb --since 2026-11-02 --until 2026-11-03
-  c2hunt detect --config strict.json --json`)
+  c2hunt detect --config strict.json --json
+  # four processes over a ClickHouse cluster, one window:
+  for i in 1 2 3 4; do c2hunt detect --store 'clickhouse://ch1:8123/c2hunt?cluster=c2hunt' \\
+    --since 2026-11-02 --until 2026-11-03 --partition $i/4 & done; wait`)
     .action(async (o: DetectFlags) => {
+      const partition = o.partition !== undefined ? parsePartition(o.partition) : undefined;
       const config = loadConfig(o.config);
       const location = storeLocation(o);
       if (!storeExists(location)) throw new Error(`Cannot detect: no store ${location} (run c2hunt ingest first, or give --store)`);
@@ -79,9 +96,12 @@ Examples:
         const range = await store.dataRange();
         const { window, rule } = chooseWindow(range, Date.now() / 1000, o.since, o.until);
         const t0 = performance.now();
-        const ds = await loadDataset(store, window, new Networks(config.settings.internalNets));
+        const ds = await loadDataset(store, window, new Networks(config.settings.internalNets), partition !== undefined ? { partition } : {});
         const load = (performance.now() - t0) / 1000;
-        const settings = { ...detectSettingsOf(config.settings), ...(intel.indicators > 0 ? { intel: intel.index } : {}) };
+        const settings = {
+          ...detectSettingsOf(config.settings), ...(intel.indicators > 0 ? { intel: intel.index } : {}),
+          ...(partition !== undefined ? { partition } : {}),
+        };
         const r = runDetectors(ds, settings);
         const t1 = performance.now();
         await store.saveFindings(r.findings);
@@ -96,6 +116,7 @@ Examples:
           process.stdout.write(JSON.stringify({
             store: storeLabel(location), window: { since: window.since ?? null, until: window.until ?? null, rule }, config: config.path ?? null,
             records: { conn: ds.conns.length, dns: ds.dns.length, tls: ds.tls.length, http: ds.http.length, mining: ds.mining.length },
+            partition: partition !== undefined ? { index: partition.index + 1, count: partition.count } : null,
             internal_hosts: hosts, findings: r.findings.length, detectors,
             timings: { load: Number(load.toFixed(3)), save: Number(save.toFixed(3)) },
           }, null, 2) + '\n');
@@ -105,6 +126,9 @@ Examples:
           : `${window.since !== undefined ? formatTime(window.since) : 'start'} .. ${window.until !== undefined ? formatTime(window.until) : 'end'} UTC${rule === 'last-24h' ? ' (last 24 hours: the store is fed continuously)' : ''}`;
         process.stdout.write(`store ${storeLabel(location)}, window: ${w}\n`);
         process.stdout.write(`config: ${config.path ?? 'defaults'}; threat intelligence: ${intel.indicators > 0 ? intel.sources.join(', ') : 'none'}\n`);
+        if (partition !== undefined && partition.count > 1) {
+          process.stdout.write(`partition ${partition.index + 1}/${partition.count} of the sources: the connections below are its sources' (DNS lookups: every source's)\n`);
+        }
         process.stdout.write(`${ds.conns.length.toLocaleString('en-US')} connections, ${ds.dns.length.toLocaleString('en-US')} DNS lookups, ${hosts} internal hosts (loaded in ${load.toFixed(2)} s)\n\n`);
         process.stdout.write(table(['detector', 'findings', ...SEVERITIES, 'seconds'],
           detectors.map((d) => [d.detector, d.findings, ...SEVERITIES.map((s) => d.by_severity[s]), d.seconds.toFixed(2)])) + '\n');

@@ -54,8 +54,8 @@ import { rankFindings, type Finding } from '../../detect/finding.js';
 import type { PdnsEntry } from '../../detect/dataset.js';
 import {
   DEFAULT_QUERY_LIMIT, GROUP_LIST_MAX, StoreError, emptyCounts,
-  type ConnFilter, type ConnGroup, type DnsGroup, type IngestBatch, type IngestEntry,
-  type IngestSource, type QueryOptions, type RecordCounts, type RetentionResult, type Store, type TimeWindow, type TlsGroup,
+  type ConnFilter, type ConnGroup, type ConnPair, type DnsGroup, type IngestBatch, type IngestEntry,
+  type IngestSource, type QueryOptions, type RecordsOptions, type RecordCounts, type RetentionResult, type Store, type TimeWindow, type TlsGroup,
 } from '../store.js';
 import { normalizeName } from '../pdns.js';
 import { ClickHouseError, ClickHouseHttp, DEFAULT_RETRY_SECONDS, DOWN_HINT, UnavailableError, type Endpoint } from './http.js';
@@ -63,7 +63,8 @@ import { DAY_TABLES, INGEST_TABLES, MIGRATIONS, SCHEMA_VERSION, schemaVersionDdl
 import { RowBinaryWriter } from './row-binary.js';
 import { ident, join, raw, sql, type Sql } from './sql.js';
 import { T, jsonNumber, microsBound, readRecord, selectColumns, writeValue } from './tables.js';
-import { discoverTopology, parseLocation, type ClickHouseLocation, type Topology } from './topology.js';
+import { discoverTopology, parseLocation, type ClickHouseLocation, type Shard, type Topology } from './topology.js';
+import { checkPartition, type Partition } from '../../detect/partition.js';
 import { ClickHouseIngest } from './ingest-batch.js';
 import { CLOSED_CONNS, IN_LIST_MAX, VIS, VISIBLE_INGESTS, visibleSource } from './visibility.js';
 import { rowToFinding, rowToIngestEntry, strList, type Row } from '../rows.js';
@@ -118,6 +119,11 @@ function checkWindow(w: TimeWindow | undefined): void {
   for (const v of [w?.since, w?.until]) {
     if (v !== undefined && !Number.isFinite(v)) throw new StoreError('STORE_BAD_ARGUMENT', `Cannot query: window bound ${v} is not a number of seconds`);
   }
+}
+
+/** The condition of a partition of the sources: `halfMD5(<column>) % count = index`, as detect/partition.ts computes it. */
+function partitionWhere(p: Partition, column: string): Sql {
+  return sql`halfMD5(${raw(column)}) % ${p.count} = ${p.index}`;
 }
 
 /** Conditions of a connection filter (values escaped). */
@@ -453,10 +459,60 @@ export class ClickHouseStore implements Store {
 
   // -- records ---------------------------------------------------------------------------------
 
-  async records<K extends RecordKind>(kind: K, window?: TimeWindow): Promise<RecordMap[K][]> {
+  async records<K extends RecordKind>(kind: K, window?: TimeWindow, opts: RecordsOptions = {}): Promise<RecordMap[K][]> {
     if (!RECORD_KINDS.includes(kind)) throw new StoreError('STORE_BAD_ARGUMENT', `Cannot read records: unknown kind '${String(kind)}'`);
     checkWindow(window);
-    return this.readRecords(kind, sql`SELECT ${raw(selectColumns(kind))} FROM ${visibleSource(kind, windowWhere(window))} AS src ORDER BY ts, uid`);
+    const p = opts.partition !== undefined && opts.partition.count > 1 ? opts.partition : undefined;
+    if (p === undefined) return this.readRecords(kind, sql`SELECT ${raw(selectColumns(kind))} FROM ${visibleSource(kind, windowWhere(window))} AS src ORDER BY ts, uid`);
+    checkPartition(p);
+    // Rows are placed on shards by halfMD5(orig_h) (ingest-batch.ts): with one partition per
+    // shard, a partition is one shard's rows, read from that shard alone.
+    const where = [...windowWhere(window), partitionWhere(p, kind === 'weird' ? "ifNull(orig_h, '')" : 'orig_h')];
+    const shard = this.shardOfPartition(p);
+    const source = shard !== undefined ? visibleSource(kind, where, (t) => this.topology.local(t)) : visibleSource(kind, where);
+    const query = sql`SELECT ${raw(selectColumns(kind))} FROM ${source} AS src ORDER BY ts, uid`;
+    this.check();
+    return this.client.selectRows(shard?.endpoint ?? this.loc.endpoint, `query ${this.location}`, query, (r) => readRecord(r, kind), this.loc.database);
+  }
+
+  /** The shard holding exactly partition `p`'s sources (one partition per equally weighted shard), if any. */
+  private shardOfPartition(p: Partition): Shard | undefined {
+    const shards = this.topology.shards;
+    if (this.topology.cluster === undefined || p.count !== shards.length || shards.some((s) => s.weight !== 1)) return undefined;
+    return shards[p.index];
+  }
+
+  async connPairs(window?: TimeWindow): Promise<ConnPair[]> {
+    checkWindow(window);
+    this.check();
+    const w = windowWhere(window);
+    // Run on every shard over its own rows (a source's connections, TLS and HTTP records all live
+    // on its shard, so the uid join is local and the shards' triples are disjoint).
+    const parts = await Promise.all(this.topology.shards.map((shard) => {
+      const local = (t: string): string => this.topology.local(t);
+      const q = sql`
+        SELECT orig_h, resp_h, name, min(ts) AS first, max(ts / 1000000 + duration) AS last
+        FROM (SELECT orig_h, resp_h, uid, ts, duration FROM ${visibleSource('conn', w, local)} AS c)
+        ANY LEFT JOIN (
+          SELECT uid, if(tn != '', tn, hn) AS name FROM (
+            SELECT uid, argMax(lowerUTF8(ifNull(server_name, '')), ts) AS tn
+            FROM ${visibleSource('tls', [...w, raw("ifNull(server_name, '') != ''")], local)} AS t GROUP BY uid
+          ) ALL FULL OUTER JOIN (
+            SELECT uid, argMin(replaceRegexpOne(lowerUTF8(ifNull(host, '')), ':[0-9]+$', ''), ts) AS hn
+            FROM ${visibleSource('http', [...w, raw("ifNull(host, '') != ''")], local)} AS h GROUP BY uid
+          ) USING uid
+        ) USING uid
+        GROUP BY orig_h, resp_h, name`;
+      return this.client.selectRows(shard.endpoint, `query ${this.location}`, q, (r): ConnPair => {
+        const p: ConnPair = { orig_h: r.str(), resp_h: r.str(), first: 0, last: 0 };
+        const name = r.str();
+        p.first = r.i64() / 1e6;
+        p.last = r.f64();
+        if (name !== '') p.name = name;
+        return p;
+      }, this.loc.database);
+    }));
+    return parts.length === 1 ? parts[0]! : parts.flat();
   }
 
   /** Records of `kind` from a SELECT of {@link selectColumns} (RowBinary: the cheapest answer to read). */

@@ -15,6 +15,7 @@ import https from 'node:https';
 import { StoreError } from '../store.js';
 import type { Sql } from './sql.js';
 import { NeedMoreBytes, RowBinaryReader } from './row-binary.js';
+import { StringCache } from '../strings.js';
 
 /** Connection attempts slower than this fail (and are retried): ms. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
@@ -267,8 +268,9 @@ export class ClickHouseHttp {
       if (database !== undefined) settings.database = database;
       const rows: R[] = [];
       let rest: Buffer | undefined;
+      const strings = new StringCache();
       const onChunk = (c: Buffer): void => {
-        const r = new RowBinaryReader(rest !== undefined ? Buffer.concat([rest, c]) : c);
+        const r = new RowBinaryReader(rest !== undefined ? Buffer.concat([rest, c]) : c, strings);
         let done = 0;
         try {
           for (;;) {

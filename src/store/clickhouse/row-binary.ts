@@ -6,6 +6,7 @@
  * (1 = NULL) before the value, arrays as a LEB128 count and the elements, Date as UInt16 days.
  * No escaping, so no value can break out of its field.
  */
+import { StringCache } from '../strings.js';
 
 /** Initial capacity of a buffer (bytes); it doubles as needed. */
 export const INITIAL_BYTES = 64 * 1024;
@@ -138,7 +139,8 @@ const NEED_MORE = new NeedMoreBytes('row continues in the next chunk');
 /** Reads RowBinary values from a buffer (the query answers of records and connections). */
 export class RowBinaryReader {
   pos = 0;
-  constructor(readonly buf: Buffer) {}
+  /** `strings`: decoded short strings (shared by the readers of one answer: values repeat across chunks). */
+  constructor(readonly buf: Buffer, private readonly strings: StringCache = new StringCache()) {}
 
   private need(n: number): void {
     if (this.pos + n > this.buf.length) throw NEED_MORE;
@@ -187,9 +189,6 @@ export class RowBinaryReader {
     this.need(n);
     const start = this.pos;
     this.pos += n;
-    const buf = this.buf;
-    // ASCII (nearly every value) decodes as latin1, which is cheaper than UTF-8.
-    for (let i = start; i < start + n; i++) if (buf[i]! >= 0x80) return buf.toString('utf8', start, start + n);
-    return buf.toString('latin1', start, start + n);
+    return this.strings.get(this.buf, start, n);
   }
 }

@@ -14,7 +14,7 @@
  * assumed to listen on the location's HTTP port. `shards=` lists the endpoints explicitly when
  * neither holds.
  */
-import { createHash } from 'node:crypto';
+import { halfMD5Mod } from '../../detect/partition.js';
 import { StoreError } from '../store.js';
 import { ClickHouseHttp, type Endpoint } from './http.js';
 import { IDENT_RE, sql } from './sql.js';
@@ -132,13 +132,8 @@ export class Topology {
   }
 }
 
-/** `halfMD5(key) % n` as ClickHouse computes it (the first 8 bytes of MD5, big-endian). */
-export function halfMD5Mod(key: string, n: number): number {
-  const d = createHash('md5').update(key).digest();
-  const hi = d.readUInt32BE(0), lo = d.readUInt32BE(4);
-  const two32 = 4294967296 % n;
-  return ((hi % n) * two32 + (lo % n)) % n;
-}
+/** `halfMD5(key) % n` as ClickHouse computes it: the one implementation, shared with analysis partitions. */
+export { halfMD5Mod };
 
 /** Find the shards of the location's cluster (or the single node). */
 export async function discoverTopology(client: ClickHouseHttp, loc: ClickHouseLocation, budgetSeconds: number): Promise<Topology> {

@@ -18,21 +18,23 @@ const HIDDEN_HTTP = raw(`(SELECT old_ingest, uid, ts, depth FROM superseded WHER
 
 /**
  * The visible rows of a raw table as a subquery (every column), with extra conditions. Conn rows
- * are the final records plus, per uid still open, its longest interim record.
+ * are the final records plus, per uid still open, its longest interim record. `table` names the
+ * raw tables read (default: as given, the Distributed tables on a cluster; a shard's `_local`
+ * tables to read only that shard's rows). The ingest and superseded lists are always read whole.
  */
-export function visibleSource(kind: RecordKind, where: readonly Sql[] = []): Sql {
+export function visibleSource(kind: RecordKind, where: readonly Sql[] = [], table: (name: string) => string = (t) => t): Sql {
   const cond = join([VIS, ...where], ' AND ');
+  const t = (name: string): Sql => ident(table(name));
   switch (kind) {
     case 'conn':
-      return sql`(SELECT * FROM conn WHERE ${cond}
-        UNION ALL SELECT * FROM (SELECT * FROM conn_open WHERE ${cond} AND uid GLOBAL NOT IN ${CLOSED_CONNS}
+      return sql`(SELECT * FROM ${t('conn')} WHERE ${cond}
+        UNION ALL SELECT * FROM (SELECT * FROM ${t('conn_open')} WHERE ${cond} AND uid GLOBAL NOT IN ${CLOSED_CONNS}
                                  ORDER BY uid, duration DESC, ingest_id DESC LIMIT 1 BY uid))`;
     case 'tls':
-      return sql`(SELECT * FROM tls WHERE ${cond} AND (ingest_id, uid, ts) GLOBAL NOT IN ${HIDDEN_TLS})`;
+      return sql`(SELECT * FROM ${t('tls')} WHERE ${cond} AND (ingest_id, uid, ts) GLOBAL NOT IN ${HIDDEN_TLS})`;
     case 'http':
-      return sql`(SELECT * FROM http WHERE ${cond} AND (ingest_id, uid, ts, trans_depth) GLOBAL NOT IN ${HIDDEN_HTTP})`;
+      return sql`(SELECT * FROM ${t('http')} WHERE ${cond} AND (ingest_id, uid, ts, trans_depth) GLOBAL NOT IN ${HIDDEN_HTTP})`;
     default:
-      return sql`(SELECT * FROM ${ident(kind)} WHERE ${cond})`;
+      return sql`(SELECT * FROM ${t(kind)} WHERE ${cond})`;
   }
 }
-

@@ -5,7 +5,7 @@
  *   data-chunk appenders (chunk-appender.ts). Passive DNS is accumulated in memory, staged in a
  *   temporary table and merged into `pdns` in the same transaction, with the `ingests` row. A
  *   crash or kill before COMMIT leaves nothing of the file.
- * - Bulk loads (bulk.ts, zeek-bulk.ts): a Zeek TSV conn log can instead be read by DuckDB's own
+ * - Bulk loads (bulk.ts, zeek-bulk.ts): a Zeek TSV conn or dns log can instead be read by DuckDB's own
  *   CSV reader in one `INSERT ... SELECT` inside the same transaction, with the line reader's
  *   exact semantics; files it cannot read exactly go through the line reader.
  * - Reads run on a second connection and never see an open ingest.
@@ -14,22 +14,24 @@
  */
 import { tmpdir } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { DuckDBInstance, LIST, VARCHAR, listValue, type DuckDBConnection, type DuckDBValue, type DuckDBType } from '@duckdb/node-api';
+import { DuckDBInstance, LIST, VARCHAR, listValue, type DuckDBConnection, type DuckDBDataChunk, type DuckDBListValue, type DuckDBValue, type DuckDBType } from '@duckdb/node-api';
 import { RECORD_KINDS, type ConnRecord, type DnsRecord, type RecordKind, type RecordMap } from '../../records/schema.js';
 import { rankFindings, type Finding } from '../../detect/finding.js';
 import type { PdnsEntry } from '../../detect/dataset.js';
+import { checkPartition, type Partition } from '../../detect/partition.js';
 import {
   DEFAULT_QUERY_LIMIT, GROUP_LIST_MAX, StoreError, emptyCounts,
-  type ConnFilter, type ConnGroup, type DnsGroup, type IngestBatch, type IngestCommitInfo, type IngestEntry,
-  type IngestSource, type QueryOptions, type RecordCounts, type RetentionResult, type Store, type TimeWindow, type TlsGroup,
+  type ConnFilter, type ConnGroup, type ConnPair, type DnsGroup, type IngestBatch, type IngestCommitInfo, type IngestEntry,
+  type IngestSource, type QueryOptions, type RecordsOptions, type RecordCounts, type RetentionResult, type Store, type TimeWindow, type TlsGroup,
 } from '../store.js';
 import { PdnsAccumulator, normalizeName } from '../pdns.js';
+import { StringCache } from '../strings.js';
 import { ChunkAppender, type Column } from './chunk-appender.js';
 import { MIGRATIONS, SCHEMA_VERSION, SCHEMA_VERSION_DDL } from './migrations.js';
-import { appendColumns, rowToRecord, selectList } from './tables.js';
-import { declineReason, loadZeekTsvConn, registerBulkFunctions } from './zeek-bulk.js';
-import type { BulkLoadOptions, BulkLoadResult, ZeekTsvBulkLoader } from '../bulk.js';
-import type { ZeekTsvBulkPlan } from '../../formats/index.js';
+import { TABLE_FIELDS, appendColumns, rowToRecord, selectList } from './tables.js';
+import { declineReason, loadZeekTsv, registerBulkFunctions } from './zeek-bulk.js';
+import type { BulkLoadOptions, BulkLoadResult, ZeekTsvBulkLoader, ZeekTsvBulkPreparer } from '../bulk.js';
+import { prepareZeekTsvBulkInput, type BulkIneligible, type BulkInput, type ZeekTsvBulkPlan } from '../../formats/index.js';
 import { rowToFinding, rowToIngestEntry, strList, type Row } from '../rows.js';
 
 /** The store file used when none is given. */
@@ -116,6 +118,23 @@ function windowClauses(w: TimeWindow | undefined, where: string[], params: Recor
   if (w?.until !== undefined) { where.push(`${column} < $until`); params.until = w.until; }
 }
 
+/** ClickHouse's `halfMD5` of a VARCHAR expression in DuckDB: the first 8 bytes of its MD5 as a big-endian UBIGINT. */
+export function halfMD5Sql(expr: string): string {
+  return `CAST('0x' || substr(md5(${expr}), 1, 16) AS UBIGINT)`;
+}
+
+/**
+ * WHERE condition of a partition of the sources: ClickHouse's `halfMD5(orig_h) % count` (the
+ * first 16 hex digits of the MD5 as an unsigned 64-bit number), as detect/partition.ts computes it.
+ */
+function partitionClauses(p: Partition | undefined, where: string[], params: Record<string, Param>, column = 'orig_h'): void {
+  if (p === undefined || p.count <= 1) return;
+  checkPartition(p);
+  where.push(`${halfMD5Sql(`coalesce(${column}, '')`)} % $pcount = $pindex`);
+  params.pcount = p.count;
+  params.pindex = p.index;
+}
+
 /** WHERE conditions of a passive-DNS window (entries that overlap it). */
 function pdnsWindowClauses(w: TimeWindow | undefined, where: string[], params: Record<string, Param>): void {
   if (w?.since !== undefined) { where.push('last_seen >= $since'); params.since = w.since; }
@@ -165,8 +184,33 @@ function toPdns(r: Row): PdnsEntry {
   return { fqdn: String(r.fqdn), ip: String(r.ip), first: num(r.first_seen), last: num(r.last_seen), count: num(r.count) };
 }
 
+/** Longest string DuckDB keeps inside its 16-byte `duckdb_string_t` (uint32 length, 12 bytes), bytes. */
+const INLINE_MAX = 12;
+
+/**
+ * Read a VARCHAR vector's values through the string cache: strings of at most 12 bytes sit
+ * inside the vector's 16-byte entries (duckdb.h's `duckdb_string_t`), so the repeated short
+ * values (addresses, protocols, states) are found by their bytes without being decoded again;
+ * longer ones go through the vector. Calls `set(row, value)` for every non-NULL value. Returns
+ * false, having read nothing, when the vector does not expose its entries (another node-api
+ * version: the caller then reads values one by one).
+ */
+function readVarchars(vec: unknown, n: number, strings: StringCache, set: (row: number, v: string) => void): boolean {
+  const v = vec as { dataView?: DataView; validity?: { itemValid(i: number): boolean }; getItem(i: number): unknown };
+  const dv = v.dataView;
+  const valid = v.validity;
+  if (!(dv instanceof DataView) || valid === undefined || typeof valid.itemValid !== 'function' || dv.byteLength < n * 16) return false;
+  const bytes = new Uint8Array(dv.buffer, dv.byteOffset, n * 16);
+  for (let r = 0; r < n; r++) {
+    if (!valid.itemValid(r)) continue;
+    const len = dv.getUint32(r * 16, true);
+    set(r, len <= INLINE_MAX ? strings.get(bytes, r * 16 + 4, len) : (v.getItem(r) as string));
+  }
+  return true;
+}
+
 /** The DuckDB {@link Store}. Create with {@link openDuckDBStore}. */
-export class DuckDBStore implements Store {
+export class DuckDBStore implements Store, ZeekTsvBulkPreparer {
   readonly backend = 'duckdb';
   private queue: Promise<unknown> = Promise.resolve();
   private ingestOpen = false;
@@ -253,6 +297,18 @@ export class DuckDBStore implements Store {
     return (await this.rows('SELECT * FROM ingests ORDER BY id')).map(toIngestEntry);
   }
 
+  /** Where bulk loads write decompressed copies of logs: beside the store file (the system's temporary folder for `:memory:`). */
+  private bulkTmpDir(): string {
+    return this.location === ':memory:' || this.location === '' ? tmpdir() : dirname(resolve(this.location));
+  }
+
+  /** Check and (gzip) inflate a Zeek TSV log ahead of its bulk load (bulk.ts ZeekTsvBulkPreparer). */
+  async prepareZeekTsv(plan: ZeekTsvBulkPlan): Promise<BulkInput | BulkIneligible> {
+    const why = declineReason(plan);
+    if (why !== undefined) return { ineligible: why };
+    return prepareZeekTsvBulkInput(plan, this.bulkTmpDir());
+  }
+
   async beginIngest(source: IngestSource): Promise<IngestBatch> {
     if (this.closed) throw new StoreError('STORE_CLOSED', 'Cannot begin ingest: the store is closed');
     const sha = source.sha256.toLowerCase();
@@ -275,7 +331,7 @@ export class DuckDBStore implements Store {
         this.ingestOpen = false;
         if (ok) this.interimState = interim;
         else this.dropIngestConnection();
-      }, this.location === ':memory:' || this.location === '' ? tmpdir() : dirname(resolve(this.location)));
+      }, this.bulkTmpDir());
     } catch (e) {
       this.ingestOpen = false;
       if (conn !== undefined) {
@@ -315,14 +371,92 @@ export class DuckDBStore implements Store {
 
   // -- records ---------------------------------------------------------------------------------
 
-  async records<K extends RecordKind>(kind: K, window?: TimeWindow): Promise<RecordMap[K][]> {
+  async records<K extends RecordKind>(kind: K, window?: TimeWindow, opts: RecordsOptions = {}): Promise<RecordMap[K][]> {
     if (!RECORD_KINDS.includes(kind)) throw new StoreError('STORE_BAD_ARGUMENT', `Cannot read records: unknown kind '${String(kind)}'`);
     checkWindow(window);
     const where: string[] = [];
     const params: Record<string, Param> = {};
     windowClauses(window, where, params);
+    partitionClauses(opts.partition, where, params);
     const sql = `SELECT ${selectList(kind)} FROM ${kind}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ts, ingest_id`;
-    return (await this.rows(sql, params)).map((r) => rowToRecord(kind, r));
+    return this.readRecords(kind, sql, params);
+  }
+
+  /**
+   * Records of `kind` from a SELECT of {@link selectList}, read a chunk at a time column by column
+   * (each vector's values straight into the records: no row objects in between, which cost
+   * more than the query itself). NULL columns become absent fields, as rowToRecord does.
+   */
+  private async readRecords<K extends RecordKind>(kind: K, sql: string, params: Record<string, Param>): Promise<RecordMap[K][]> {
+    const cols = TABLE_FIELDS[kind] as readonly { field: string; type: string }[];
+    const out: Record<string, unknown>[] = [];
+    const strings = new StringCache();
+    await this.chunks(sql, params, (chunk) => {
+      const n = chunk.rowCount;
+      const base = out.length;
+      for (let r = 0; r < n; r++) out.push({});
+      for (let c = 0; c < cols.length; c++) {
+        const vec = chunk.getColumnVector(c);
+        const field = cols[c]!.field;
+        const type = cols[c]!.type;
+        if (type === 'VARCHAR' && readVarchars(vec, n, strings, (r, v) => { out[base + r]![field] = v; })) continue;
+        const list = type.endsWith('[]');
+        for (let r = 0; r < n; r++) {
+          const v = vec.getItem(r);
+          if (v === null || v === undefined) continue;
+          out[base + r]![field] = list ? [...(v as DuckDBListValue).items] : typeof v === 'bigint' ? Number(v) : v;
+        }
+      }
+    });
+    return out as unknown as RecordMap[K][];
+  }
+
+  async connPairs(window?: TimeWindow): Promise<ConnPair[]> {
+    checkWindow(window);
+    const params: Record<string, Param> = {};
+    const w = (table: string): string => {
+      const where: string[] = [];
+      windowClauses(window, where, params, `${table}.ts`);
+      return where.length > 0 ? ` AND ${where.join(' AND ')}` : '';
+    };
+    // The name a connection announced (as buildDataset names it): its uid's last TLS server name
+    // in the window, else the Host of its first HTTP request, lower case without a port.
+    const sql = `
+      WITH tn AS (SELECT uid, arg_max(lower(server_name), ts) AS name FROM tls WHERE coalesce(server_name, '') <> ''${w('tls')} GROUP BY uid),
+           hn AS (SELECT uid, arg_min(regexp_replace(lower(host), ':[0-9]+$', ''), ts) AS name FROM http WHERE coalesce(host, '') <> ''${w('http')} GROUP BY uid),
+           n AS (SELECT coalesce(tn.uid, hn.uid) AS uid, coalesce(tn.name, hn.name) AS name FROM tn FULL OUTER JOIN hn ON tn.uid = hn.uid)
+      SELECT c.orig_h, c.resp_h, n.name, min(c.ts) AS first, max(c.ts + coalesce(c.duration, 0)) AS last
+      FROM conn AS c LEFT JOIN n ON c.uid = n.uid
+      WHERE TRUE${w('c')} GROUP BY c.orig_h, c.resp_h, n.name`;
+    const out: ConnPair[] = [];
+    await this.chunks(sql, params, (chunk) => {
+      const n = chunk.rowCount;
+      const [o, r, nm, f, l] = [0, 1, 2, 3, 4].map((i) => chunk.getColumnVector(i));
+      for (let i = 0; i < n; i++) {
+        const p: ConnPair = { orig_h: o!.getItem(i) as string, resp_h: r!.getItem(i) as string, first: f!.getItem(i) as number, last: l!.getItem(i) as number };
+        const name = nm!.getItem(i) as string | null;
+        if (name !== null) p.name = name;
+        out.push(p);
+      }
+    });
+    return out;
+  }
+
+  /** Run one statement on the read connection and hand its result to `take` a chunk at a time. */
+  private async chunks(sql: string, params: Record<string, Param>, take: (chunk: DuckDBDataChunk) => void): Promise<void> {
+    if (this.closed) throw new StoreError('STORE_CLOSED', 'Cannot query: the store is closed');
+    const run = async (): Promise<void> => {
+      const [values, types] = bindings(params);
+      const result = await this.conn.stream(sql, values, types);
+      for (;;) {
+        const chunk = await result.fetchChunk();
+        if (chunk === null || chunk.rowCount === 0) break;
+        take(chunk);
+      }
+    };
+    const p = this.queue.then(run, run);
+    this.queue = p.catch(() => undefined);
+    return p;
   }
 
   async counts(): Promise<RecordCounts> {
@@ -642,15 +776,17 @@ class DuckDBIngest implements IngestBatch, ZeekTsvBulkLoader {
     if (RECORD_KINDS.some((k) => this.counts[k] > 0) || this.interim.size > 0) {
       throw new StoreError('STORE_BAD_ARGUMENT', `Cannot bulk load ${plan.file} into ingest ${this.id}: records were written to it already`);
     }
-    const r = await loadZeekTsvConn(this.conn, plan, this.id, this.source.bytes, this.tmpDir, opts);
+    const r = await loadZeekTsv(this.conn, plan, this.id, this.source.bytes, this.tmpDir, 'pdns_stage', opts);
     if (!r.loaded) {
       this.broken = true;
       return r;
     }
-    this.counts.conn += r.records;
+    const kind = plan.kind as 'conn' | 'dns'; // declineReason admits these two
+    this.counts[kind] += r.records;
+    this.staged += r.pdnsStaged;
     if (r.firstTs !== undefined && r.firstTs < this.firstTs) this.firstTs = r.firstTs;
     if (r.lastTs !== undefined && r.lastTs > this.lastTs) this.lastTs = r.lastTs;
-    for (const rec of r.readByReader) this.write('conn', rec);
+    for (const rec of r.readByReader) this.write(kind, rec);
     return { loaded: true, records: r.records + r.readByReader.length, badLines: r.badLines, badLineCount: r.badLineCount };
   }
 

@@ -1,12 +1,12 @@
 /**
- * Bulk load of Zeek TSV conn logs by DuckDB itself: `INSERT INTO conn SELECT ... FROM
- * read_csv(...)`, the conversions in SQL. DuckDB parses the text on its own threads (in
+ * Bulk load of Zeek TSV conn and dns logs by DuckDB itself: `INSERT INTO conn|dns SELECT ...
+ * FROM read_csv(...)`, the conversions in SQL. DuckDB parses the text on its own threads (in
  * parallel) and writes the rows inside the ingest's transaction; no record object is made in
  * JavaScript. Measured on conn logs: about 40% less CPU per record than the line reader plus the
  * chunk appender, and the work spreads over DuckDB's threads (see bench-ingest.ts).
  *
  * Exactly the line reader's semantics (formats/zeek-fields.ts tsvValue, finishDraft,
- * CONN_DEFAULTS); whatever this SQL does not do itself goes back to the reader:
+ * CONN_DEFAULTS, DNS_DEFAULTS); whatever this SQL does not do itself goes back to the reader:
  * - before: the text is checked (formats/zeek-bulk.ts prepareZeekTsvBulkInput: no CR, no
  *   underscore in a number, gzip inflated by Node into a temporary file so that a damaged stream
  *   is noticed);
@@ -15,11 +15,17 @@
  *   addresses that are not a canonical dotted quad and strings with `\xNN` escapes go through the
  *   reader's own functions (scalar functions calling back into JavaScript); the Community ID of
  *   rows without one is computed here for IPv4 (communityIdSql) and by the reader otherwise;
+ *   booleans are `T`/`F`; sets (`answers`) are split on the set separator and each element
+ *   unescaped; vectors of numbers (`TTLs`) are read in SQL only when every element is a plain
+ *   decimal (`-12.5`, where DuckDB's cast and JavaScript's `Number` agree), else the reader reads
+ *   the file;
+ * - passive DNS of a dns log is derived in SQL from the stored rows (stagePdnsSql), pair for
+ *   pair as store/pdns.ts forEachPdnsPair derives it from records;
  * - lines DuckDB rejects (a wrong field count, a value it does not read as a number, bytes that
  *   are not UTF-8) are read again from the file and judged by the reader: a bad line with its
  *   reason and number, a `#` comment, or a record the reader reads (stored through the batch);
  * - anything else where the reader could differ (an infinity, a missing required field, a header
- *   line changing the fields mid-file, a value out of range ...) raises an error that stops the
+ *   line changing the fields mid-file, a value out of range, a boolean other than T/F ...) raises an error that stops the
  *   statement: the caller rolls the transaction back and the line reader reads the whole file.
  *
  * SQL safety: the file path, separator, placeholders and defaults are bound parameters; the
@@ -29,11 +35,12 @@
 import { open } from 'node:fs/promises';
 import { DOUBLE, DuckDBScalarFunction, VARCHAR, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import {
-  BULK_CONVERSIONS, BULK_MAX_LINE_BYTES, CANONICAL_IPV4_PATTERN, CONN_DEFAULTS, Conv, judgeZeekTsvLine, MAX_BAD_LINES_KEPT,
+  BULK_CONVERSIONS, BULK_MAX_LINE_BYTES, CANONICAL_IPV4_PATTERN, CONN_DEFAULTS, Conv, DNS_DEFAULTS, judgeZeekTsvLine, MAX_BAD_LINES_KEPT,
   prepareZeekTsvBulkInput, type BadLine, type ZeekTsvBulkPlan,
 } from '../../formats/index.js';
 import type { BulkLoadOptions } from '../bulk.js';
-import type { ConnRecord } from '../../records/schema.js';
+import type { RecordMap } from '../../records/schema.js';
+import { normalizeName } from '../pdns.js';
 import { TABLE_FIELDS } from './tables.js';
 
 /** Rows DuckDB may put in its rejects table per file (one per missing column); beyond, the line reader reads the file. */
@@ -46,33 +53,57 @@ const REJECT_SCANS_TABLE = 'c2hunt_reject_scans';
 /** Prefix of the error raised in SQL when the line reader must read the file (the message follows). */
 export const FALLBACK_ERROR = 'c2hunt-bulk: ';
 
-/** The flow fields a conn line must have (the reader's needFlow). */
+/** The flow fields a conn or dns line must have (the reader's needFlow). */
 const REQUIRED = ['ts', 'uid', 'orig_h', 'orig_p', 'resp_h', 'resp_p'];
 
 /** Names of the scalar functions calling back into the reader's conversions. */
 const FN_ADDR = 'c2hunt_canonical_addr';
 const FN_UNESCAPE = 'c2hunt_zeek_unescape';
 const FN_COMMUNITY_ID = 'c2hunt_community_id';
+const FN_NORMALIZE_NAME = 'c2hunt_normalize_name';
+
+/** The record kinds this loader reads, and the table each goes to. */
+export type BulkKind = 'conn' | 'dns';
+
+/** Values finishDraft gives fields a log leaves unset or lacks, by kind. */
+const DEFAULTS: Readonly<Record<BulkKind, Readonly<Record<string, string | number | boolean>>>> = { conn: CONN_DEFAULTS, dns: DNS_DEFAULTS };
+
+/** Column name and type of each record property of a kind's table (the DNS flags are lower case there). */
+const COLUMNS: Readonly<Record<BulkKind, ReadonlyMap<string, { name: string; type: string }>>> = {
+  conn: new Map(TABLE_FIELDS.conn.map((c) => [c.field, { name: c.name, type: c.type }])),
+  dns: new Map(TABLE_FIELDS.dns.map((c) => [c.field, { name: c.name, type: c.type }])),
+};
+
+/** Does a field of this conversion go to a column of this type here? */
+function convFits(conv: Conv, type: string): boolean {
+  switch (conv) {
+    case Conv.Str: case Conv.Addr: return type === 'VARCHAR';
+    case Conv.Num: case Conv.Time: return type === 'DOUBLE' || type === 'INTEGER' || type === 'BIGINT';
+    case Conv.Bool: return type === 'BOOLEAN';
+    case Conv.Strs: return type === 'VARCHAR[]';
+    case Conv.Nums: return type === 'DOUBLE[]';
+  }
+}
 
 /** Why this loader leaves a planned file to the line reader, or undefined when it reads it. */
 export function declineReason(plan: ZeekTsvBulkPlan): string | undefined {
-  if (plan.kind !== 'conn') return `log "${plan.logPath}" is read by the line reader`;
+  if (plan.kind !== 'conn' && plan.kind !== 'dns') return `log "${plan.logPath}" is read by the line reader`;
   if (plan.interim) return 'interim conn records are read by the line reader';
   for (const k of REQUIRED) if (!plan.fields.has(k)) return `no ${k} field: every line is a bad line`;
+  const columns = COLUMNS[plan.kind];
+  let sets = false;
   for (const [key, f] of plan.fields) {
-    const col = CONN_COLUMNS.get(key);
+    const col = columns.get(key);
     if (col === undefined) return `field ${f.name} has no column`;
-    const ok = f.conv === Conv.Str || f.conv === Conv.Addr ? col === 'VARCHAR'
-      : (f.conv === Conv.Num || f.conv === Conv.Time) && (col === 'DOUBLE' || col === 'INTEGER' || col === 'BIGINT');
-    if (!ok) return `field ${f.name} converts in the line reader only`;
+    if (!convFits(f.conv, col.type)) return `field ${f.name} converts in the line reader only`;
+    if (f.conv === Conv.Strs || f.conv === Conv.Nums) sets = true;
   }
   const { h } = plan;
   if (h.sep === '\0') return 'NUL separator';
   if (h.unset.startsWith('#')) return 'unset placeholder starts with #';
+  if (sets && h.setSep.length !== 1) return 'set separator is not one character';
   return undefined;
 }
-
-const CONN_COLUMNS = new Map<string, string>(TABLE_FIELDS.conn.map((c) => [c.name, c.type]));
 
 /** Register the scalar functions the load statement calls (once per connection). */
 export function registerBulkFunctions(conn: DuckDBConnection): void {
@@ -94,6 +125,17 @@ export function registerBulkFunctions(conn: DuckDBConnection): void {
       for (let i = 0; i < input.rowCount; i++) {
         const s = v.getItem(i) as string | null;
         output.setItem(i, s === null ? null : BULK_CONVERSIONS.unescape(s));
+      }
+      output.flush();
+    },
+  }));
+  conn.registerScalarFunction(DuckDBScalarFunction.create({
+    name: FN_NORMALIZE_NAME, returnType: VARCHAR, parameterTypes: [VARCHAR],
+    mainFunction: (_info, input, output) => {
+      const v = input.getColumnVector(0);
+      for (let i = 0; i < input.rowCount; i++) {
+        const s = v.getItem(i) as string | null;
+        output.setItem(i, s === null ? null : normalizeName(s));
       }
       output.flush();
     },
@@ -146,6 +188,14 @@ function fallback(why: string): string {
   return `error('${FALLBACK_ERROR}${why}')`;
 }
 
+/** A plain decimal (an optional minus, digits, an optional fraction): DuckDB's cast and JavaScript's `Number` read it alike. */
+export const PLAIN_DECIMAL_PATTERN = '-?[0-9]+(\\.[0-9]+)?';
+
+/** A regular expression (RE2 syntax) matching the one character `c` literally. */
+function reChar(c: string): string {
+  return /[A-Za-z0-9]/.test(c) ? c : `\\x{${c.codePointAt(0)!.toString(16)}}`;
+}
+
 /**
  * The load statement and its parameters, reading `csvPath` (the planned file or its
  * decompressed copy). Numeric fields are read as DOUBLE by the CSV reader (DuckDB's number
@@ -154,17 +204,23 @@ function fallback(why: string): string {
  * cannot read makes a rejected line, judged afterwards by the line reader. Other fields are text.
  */
 export function loadStatement(plan: ZeekTsvBulkPlan, ingestId: number, csvPath: string): { sql: string; params: Record<string, DuckDBValue> } {
+  const kind = plan.kind as BulkKind;
   const params: Record<string, DuckDBValue> = {
     path: csvPath, delim: plan.h.sep, skip: plan.skipLines, unset: plan.h.unset, empty: plan.h.empty,
     rejects_limit: REJECTS_LIMIT, max_line: BULK_MAX_LINE_BYTES, id: ingestId,
   };
   const numeric = new Set<number>();
   for (const f of plan.fields.values()) if (f.conv === Conv.Num || f.conv === Conv.Time) numeric.add(f.index);
+  const defaults = DEFAULTS[kind];
   const dflt = (key: string): string => {
-    const v = CONN_DEFAULTS[key];
+    const v = defaults[key];
     if (v === undefined) return 'NULL';
     params[`d_${key}`] = v;
     return `$d_${key}`;
+  };
+  const setSep = (): string => {
+    params.set_sep = plan.h.setSep;
+    return '$set_sep';
   };
   /** A Str field (NULL when unset). */
   const str = (i: number): string =>
@@ -172,8 +228,8 @@ export function loadStatement(plan: ZeekTsvBulkPlan, ingestId: number, csvPath: 
   /** Checks every row must pass (else the line reader reads the file). */
   const checks: string[] = [`starts_with(c0, '#')`];
   const mid: string[] = []; // converted columns, by record property
-  for (const col of TABLE_FIELDS.conn) {
-    const key = col.name;
+  for (const col of TABLE_FIELDS[kind]) {
+    const key = col.field;
     const f = plan.fields.get(key);
     const required = REQUIRED.includes(key);
     let e: string;
@@ -183,7 +239,7 @@ export function loadStatement(plan: ZeekTsvBulkPlan, ingestId: number, csvPath: 
     } else if (key === 'interim') {
       e = 'NULL';
     } else if (f === undefined) {
-      e = dflt(key);
+      e = col.type === 'VARCHAR[]' || col.type === 'DOUBLE[]' ? `CAST([] AS ${col.type})` : dflt(key);
     } else if (f.conv === Conv.Addr) {
       const c = `c${f.index}`;
       if (required) checks.push(`${c} IS NULL`);
@@ -192,6 +248,21 @@ export function loadStatement(plan: ZeekTsvBulkPlan, ingestId: number, csvPath: 
     } else if (f.conv === Conv.Str) {
       if (required) checks.push(`c${f.index} IS NULL`);
       e = required ? str(f.index) : `coalesce(${str(f.index)}, ${dflt(key)})`;
+    } else if (f.conv === Conv.Bool) {
+      // The reader reads T and F; anything else is a bad line it must number: it reads the file.
+      const c = `c${f.index}`;
+      e = `CASE WHEN ${c} IS NULL THEN ${dflt(key)} WHEN ${c} = 'T' THEN true WHEN ${c} = 'F' THEN false`
+        + ` ELSE ${fallback(`bad bool in ${key}`)} END`;
+    } else if (f.conv === Conv.Strs) {
+      const c = `c${f.index}`;
+      e = `CASE WHEN ${c} IS NULL OR ${c} = $empty THEN CAST([] AS VARCHAR[]) ELSE list_transform(string_split(${c}, ${setSep()}),`
+        + ` x -> CASE WHEN contains(x, '\\') THEN ${FN_UNESCAPE}(x) ELSE x END) END`;
+    } else if (f.conv === Conv.Nums) {
+      const c = `c${f.index}`;
+      params[`re_${key}`] = `${PLAIN_DECIMAL_PATTERN}(${reChar(plan.h.setSep)}${PLAIN_DECIMAL_PATTERN})*`;
+      checks.push(`${c} IS NOT NULL AND ${c} <> $empty AND NOT regexp_full_match(${c}, $re_${key})`);
+      e = `CASE WHEN ${c} IS NULL OR ${c} = $empty THEN CAST([] AS DOUBLE[])`
+        + ` ELSE list_transform(string_split(${c}, ${setSep()}), x -> CAST(x AS DOUBLE)) END`;
     } else {
       const c = `c${f.index}`;
       // JavaScript reads infinities only when spelled `Infinity`: the line reader decides.
@@ -200,27 +271,30 @@ export function loadStatement(plan: ZeekTsvBulkPlan, ingestId: number, csvPath: 
       // The chunk appender truncates (BIGINT) and wraps (INTEGER); out of range fails the cast and the load.
       e = col.type === 'DOUBLE' ? n : `CAST(trunc(${n}) AS ${col.type})`;
     }
-    mid.push(`${e} AS ${key}`);
+    mid.push(`${e} AS ${col.name}`);
   }
-  // The Community ID the reader computes for rows without one: from the ports as read and the
-  // transport as converted above.
-  const orig = plan.fields.get('orig_p')!.index, resp = plan.fields.get('resp_p')!.index;
-  mid.push(`c${orig} AS orig_p_read`, `c${resp} AS resp_p_read`);
-  const byReader = `${FN_COMMUNITY_ID}(orig_h, resp_h, proto, orig_p_read, resp_p_read)`;
-  let cid: string;
+  let outer = TABLE_FIELDS[kind].map((c) => c.name);
   let wrap = (q: string): string => q;
-  if (plan.fields.has('community_id')) {
-    cid = `coalesce(community_id, ${byReader})`; // a few unset ones: the reader computes them
-  } else {
-    // Every row needs one: computed here for IPv4 flows, by the reader otherwise.
-    const v4 = `NOT contains(orig_h, ':') AND NOT contains(resp_h, ':') AND proto <> 'unknown_transport'`
-      + ` AND orig_p_read = trunc(orig_p_read) AND resp_p_read = trunc(resp_p_read)`
-      + ` AND orig_p_read BETWEEN 0 AND 65535 AND resp_p_read BETWEEN 0 AND 65535`;
-    wrap = (q) => communityIdSql(q, v4, 'orig_h', 'resp_h', 'proto', 'orig_p_read', 'resp_p_read').query;
-    const { expr } = communityIdSql('', v4, 'orig_h', 'resp_h', 'proto', 'orig_p_read', 'resp_p_read');
-    cid = `CASE WHEN proto = 'unknown_transport' THEN '' ELSE coalesce(${expr}, ${byReader}) END`;
+  if (kind === 'conn') {
+    // The Community ID the reader computes for rows without one: from the ports as read and the
+    // transport as converted above.
+    const orig = plan.fields.get('orig_p')!.index, resp = plan.fields.get('resp_p')!.index;
+    mid.push(`c${orig} AS orig_p_read`, `c${resp} AS resp_p_read`);
+    const byReader = `${FN_COMMUNITY_ID}(orig_h, resp_h, proto, orig_p_read, resp_p_read)`;
+    let cid: string;
+    if (plan.fields.has('community_id')) {
+      cid = `coalesce(community_id, ${byReader})`; // a few unset ones: the reader computes them
+    } else {
+      // Every row needs one: computed here for IPv4 flows, by the reader otherwise.
+      const v4 = `NOT contains(orig_h, ':') AND NOT contains(resp_h, ':') AND proto <> 'unknown_transport'`
+        + ` AND orig_p_read = trunc(orig_p_read) AND resp_p_read = trunc(resp_p_read)`
+        + ` AND orig_p_read BETWEEN 0 AND 65535 AND resp_p_read BETWEEN 0 AND 65535`;
+      wrap = (q) => communityIdSql(q, v4, 'orig_h', 'resp_h', 'proto', 'orig_p_read', 'resp_p_read').query;
+      const { expr } = communityIdSql('', v4, 'orig_h', 'resp_h', 'proto', 'orig_p_read', 'resp_p_read');
+      cid = `CASE WHEN proto = 'unknown_transport' THEN '' ELSE coalesce(${expr}, ${byReader}) END`;
+    }
+    outer = outer.map((c) => (c === 'community_id' ? cid : c));
   }
-  const outer = TABLE_FIELDS.conn.map((c) => (c.name === 'community_id' ? cid : c.name));
   const columns = plan.names.map((_, i) => `'c${i}': '${numeric.has(i) ? 'DOUBLE' : 'VARCHAR'}'`).join(', ');
   if (numeric.has(0)) checks[0] = 'false'; // a number cannot start with '#'
   const csv = `read_csv($path, columns = {${columns}}, delim = $delim, skip = $skip, nullstr = $unset,
@@ -229,8 +303,35 @@ export function loadStatement(plan: ZeekTsvBulkPlan, ingestId: number, csvPath: 
                     rejects_table = '${REJECTS_TABLE}', rejects_scan = '${REJECT_SCANS_TABLE}')`;
   const where = `WHERE CASE WHEN ${checks.map((c) => `(${c})`).join(' OR ')} THEN ${fallback('a line needs the line reader')} ELSE true END`;
   const converted = `SELECT ${mid.join(',\n             ')}\n      FROM ${csv}\n      ${where}`;
-  const sql = `INSERT INTO conn SELECT ${outer.join(', ')}, $id FROM (${wrap(converted)})`;
+  const sql = `INSERT INTO ${kind} SELECT ${outer.join(', ')}, $id FROM (${wrap(converted)})`;
   return { sql, params };
+}
+
+/** An answer that is an address (store/pdns.ts isAddressAnswer), in RE2 syntax for the SQL below. */
+const ADDRESS_ANSWER_SQL = (x: string): string =>
+  `(regexp_full_match(${x}, '[0-9]{1,3}(\\.[0-9]{1,3}){3}') OR (contains(${x}, ':') AND regexp_full_match(${x}, '[0-9a-fA-F:.]+')))`;
+
+/** A name as passive DNS stores it (store/pdns.ts normalizeName): DuckDB's lower() for ASCII, the reader's function otherwise. */
+const NORMALIZED_SQL = (x: string): string =>
+  `(CASE WHEN regexp_matches(${x}, '[^\\x00-\\x7f]') THEN ${FN_NORMALIZE_NAME}(${x})`
+  + ` WHEN ends_with(${x}, '.') THEN lower(left(${x}, length(${x}) - 1)) ELSE lower(${x}) END)`;
+
+/**
+ * The statement that stages the passive DNS of one ingest's dns rows into `stage` (fqdn, ip,
+ * first_seen, last_seen, count), pair for pair as forEachPdnsPair derives it from a record:
+ * every non-empty address answer maps from the query and from each name answer (CNAME ...)
+ * before it; rows with an empty query or no answers give none. Grouped by (fqdn, ip), as the
+ * accumulator groups them. Parameter: `$id`, the ingest.
+ */
+export function stagePdnsSql(stage: string): string {
+  return `
+    INSERT INTO ${stage}
+    SELECT fqdn, ip, min(ts), max(ts), count(*) FROM (
+      SELECT ts, ip, ${NORMALIZED_SQL('name')} AS fqdn FROM (
+        SELECT ts, answers[k] AS ip, unnest(list_prepend(query, list_filter(answers[1:k - 1], x -> x <> '' AND NOT ${ADDRESS_ANSWER_SQL('x')}))) AS name
+        FROM (SELECT ts, query, answers, unnest(range(1, len(answers) + 1)) AS k FROM dns WHERE ingest_id = $id AND query <> '' AND len(answers) > 0)
+        WHERE answers[k] <> '' AND ${ADDRESS_ANSWER_SQL('answers[k]')}))
+    GROUP BY fqdn, ip`;
 }
 
 /** What a load stored, or why the line reader must read the file. */
@@ -238,7 +339,9 @@ export type LoadOutcome =
   | {
     loaded: true; records: number; badLines: BadLine[]; badLineCount: number; firstTs?: number; lastTs?: number;
     /** Lines DuckDB rejected that the line reader reads (a number only JavaScript reads): store them too. */
-    readByReader: ConnRecord[];
+    readByReader: RecordMap[BulkKind][];
+    /** Passive-DNS rows staged (dns logs, stagePdnsSql), before the records read by the reader. */
+    pdnsStaged: number;
   }
   | { loaded: false; reason: string };
 
@@ -289,17 +392,22 @@ async function linesAt(path: string, wanted: readonly number[]): Promise<Map<num
 }
 
 /**
- * Load a planned conn log into `conn` inside the connection's open transaction. After
+ * Load a planned conn or dns log into its table inside the connection's open transaction; for a
+ * dns log also stage its passive DNS into the table `pdnsStage` (see stagePdnsSql). After
  * `loaded: false` the transaction may be aborted: roll it back.
  */
-export async function loadZeekTsvConn(conn: DuckDBConnection, plan: ZeekTsvBulkPlan, ingestId: number, size: number, tmpDir: string,
-  opts: BulkLoadOptions = {}): Promise<LoadOutcome> {
-  const input = await prepareZeekTsvBulkInput(plan, tmpDir, { checked: opts.textChecked === true });
+export async function loadZeekTsv(conn: DuckDBConnection, plan: ZeekTsvBulkPlan, ingestId: number, size: number, tmpDir: string,
+  pdnsStage: string, opts: BulkLoadOptions = {}): Promise<LoadOutcome> {
+  const input = opts.prepared ?? await prepareZeekTsvBulkInput(plan, tmpDir, { checked: opts.textChecked === true });
   if ('ineligible' in input) return { loaded: false, reason: input.ineligible };
   try {
-    return await loadText(conn, plan, ingestId, size, input.path, opts);
+    const out = await loadText(conn, plan, ingestId, size, input.path, opts);
+    if (out.loaded && plan.kind === 'dns' && out.records > 0) {
+      out.pdnsStaged = num((await conn.run(stagePdnsSql(pdnsStage), { id: ingestId })).rowsChanged);
+    }
+    return out;
   } finally {
-    await input.cleanup();
+    if (opts.prepared === undefined) await input.cleanup(); // a prepared input is the caller's
   }
 }
 
@@ -337,7 +445,7 @@ async function loadText(conn: DuckDBConnection, plan: ZeekTsvBulkPlan, ingestId:
   if (rejected.reduce((n, r) => n + num(r.n), 0) >= REJECTS_LIMIT) return { loaded: false, reason: 'too many rejected lines' };
   const badLines: BadLine[] = [];
   let badLineCount = 0;
-  const readByReader: ConnRecord[] = [];
+  const readByReader: RecordMap[BulkKind][] = [];
   for (const r of rejected) if (num(r.other) > 0) return { loaded: false, reason: `line ${num(r.line)}: ${String(r.type).toLowerCase()}` };
   const texts = rejected.length > 0 ? await linesAt(csvPath, rejected.map((r) => num(r.line))) : new Map<number, string>();
   for (const r of rejected) {
@@ -348,14 +456,15 @@ async function loadText(conn: DuckDBConnection, plan: ZeekTsvBulkPlan, ingestId:
       badLineCount++;
       if (badLines.length < MAX_BAD_LINES_KEPT) badLines.push({ line: num(r.line), reason: v.reason });
     } else if (v.kind === 'record') {
-      readByReader.push(v.record as ConnRecord);
+      readByReader.push(v.record as RecordMap[BulkKind]);
     } else if (v.kind === 'header' && v.effect !== 'ignored') {
       return { loaded: false, reason: `line ${num(r.line)}: a header changes mid-file` };
     }
   }
-  const out: LoadOutcome = { loaded: true, records, badLines, badLineCount, readByReader };
+  const out: LoadOutcome = { loaded: true, records, badLines, badLineCount, readByReader, pdnsStaged: 0 };
   if (records > 0) {
-    const range = (await conn.runAndReadAll('SELECT min(ts) AS a, max(ts) AS b FROM conn WHERE ingest_id = $id', { id: ingestId })).getRowObjectsJS()[0];
+    // The table name is one of the two constants of BulkKind (declineReason checked the plan's kind).
+    const range = (await conn.runAndReadAll(`SELECT min(ts) AS a, max(ts) AS b FROM ${plan.kind as BulkKind} WHERE ingest_id = $id`, { id: ingestId })).getRowObjectsJS()[0];
     out.firstTs = num(range?.a);
     out.lastTs = num(range?.b);
   }

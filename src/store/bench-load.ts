@@ -1,0 +1,131 @@
+/**
+ * Read-path benchmark (a script, not a test): how long `loadDataset` takes from a store, whole
+ * and per partition, step by step (records per kind, the prevalence aggregate, passive DNS, first
+ * contacts, building the dataset), in wall and CPU seconds.
+ *
+ *   node --max-old-space-size=16384 dist/store/bench-load.js --store LOCATION [--conns 1000000]
+ *        [--hosts 1000] [--partitions 2] [--reuse] [--quick] [--partitions-only]
+ *
+ * `--quick` times only the whole loadDataset calls, `--partitions-only` skips the unpartitioned
+ * load (bench-clickhouse.ts uses both: its detection run has loaded the store whole already). The last line
+ * printed is a JSON document of the figures.
+ * The store is filled with the detection benchmark's simulated day (bench-day.ts) in ingests of
+ * one million records, unless `--reuse` (then it must hold that day already). LOCATION is a
+ * DuckDB file or a clickhouse:// URL (the database is dropped first unless --reuse).
+ */
+import { rmSync } from 'node:fs';
+import { DayGenerator } from '../detect/bench-day.js';
+import { Networks } from '../detect/networks.js';
+import { loadDataset, openStore, type Store, type TimeWindow } from './index.js';
+import type { RecordKind } from '../records/schema.js';
+import type { Partition } from '../detect/partition.js';
+
+interface Args { store: string; conns: number; hosts: number; partitions: number; reuse: boolean; quick: boolean; partitionsOnly: boolean }
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { store: '', conns: 1_000_000, hosts: 1000, partitions: 2, reuse: false, quick: false, partitionsOnly: false };
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i]!, v = argv[i + 1];
+    const num = (): number => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n <= 0) throw new Error(`${k} needs a positive whole number, got '${v ?? ''}'`);
+      i++;
+      return n;
+    };
+    if (k === '--store' && v !== undefined) { a.store = v; i++; }
+    else if (k === '--conns') a.conns = num();
+    else if (k === '--hosts') a.hosts = num();
+    else if (k === '--partitions') a.partitions = num();
+    else if (k === '--reuse') a.reuse = true;
+    else if (k === '--quick') a.quick = true;
+    else if (k === '--partitions-only') a.partitionsOnly = true;
+    else throw new Error(`unknown argument ${k} (see the header of src/store/bench-load.ts)`);
+  }
+  if (a.store === '') throw new Error('--store LOCATION is required');
+  return a;
+}
+
+const cpu = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
+
+/** Time one step: [wall s, CPU s of this process]. */
+async function timed<R>(fn: () => Promise<R>): Promise<[R, number, number]> {
+  const t = performance.now(), c = cpu();
+  const r = await fn();
+  return [r, (performance.now() - t) / 1000, cpu() - c];
+}
+
+async function fill(store: Store, a: Args): Promise<void> {
+  const gen = new DayGenerator({ conns: a.conns, hosts: a.hosts, beacons: 20, seed: 1 });
+  let file = 0, n = 0;
+  await gen.generate(async (c, d) => {
+    const batch = await store.beginIngest({ sha256: (file++).toString(16).padStart(64, '0'), path: `bench.${file}`, bytes: 0, format: 'bench' });
+    for (const x of c) batch.write('conn', x);
+    for (const x of d) batch.write('dns', x);
+    await batch.commit();
+    n += c.length;
+    process.stderr.write(`\rstored ${n.toLocaleString('en-US')} conns`);
+  });
+  process.stderr.write('\n');
+}
+
+async function steps(store: Store, window: TimeWindow | undefined, partition: Partition | undefined, quick: boolean): Promise<[string, number, number][]> {
+  const out: [string, number, number][] = [];
+  const ro = partition !== undefined ? { partition } : undefined;
+  if (quick) {
+    const [ds, w, c] = await timed(() => loadDataset(store, window, new Networks(), ro));
+    return [[`loadDataset total (${ds.conns.length.toLocaleString('en-US')} conns)`, w, c]];
+  }
+  for (const kind of ['conn', 'dns', 'tls', 'http', 'mining'] as RecordKind[]) {
+    const [rows, w, c] = await timed(() => store.records(kind, window, kind === 'dns' ? undefined : ro));
+    out.push([`records ${kind} (${rows.length.toLocaleString('en-US')})`, w, c]);
+  }
+  if (partition !== undefined) {
+    const [pairs, w, c] = await timed(() => store.connPairs(window));
+    out.push([`connPairs (${pairs.length.toLocaleString('en-US')})`, w, c]);
+  }
+  const [pairs] = partition !== undefined ? await timed(() => store.connPairs(window)) : [undefined];
+  const dsts = [...new Set(pairs?.map((p) => p.resp_h) ?? [])];
+  if (pairs !== undefined) {
+    const [names, w1, c1] = await timed(() => store.pdnsForIps(dsts));
+    out.push([`pdnsForIps (${dsts.length} -> ${names.length})`, w1, c1]);
+    const [first, w3, c3] = await timed(() => store.firstSeen(dsts));
+    out.push([`firstSeen (${first.size})`, w3, c3]);
+  }
+  const [ds, w, c] = await timed(() => loadDataset(store, window, new Networks(), ro));
+  out.push([`loadDataset total (${ds.conns.length.toLocaleString('en-US')} conns)`, w, c]);
+  const [hosts, w2, c2] = await timed(async () => ds.internalHosts().size + ds.talkersOf('0.pool.ntp.org').size);
+  out.push([`internal hosts + talkers (${hosts})`, w2, c2]);
+  return out;
+}
+
+async function main(): Promise<void> {
+  const a = parseArgs(process.argv.slice(2));
+  if (!a.reuse) {
+    if (/^clickhouses?:/.test(a.store)) {
+      const s = await openStore(a.store);
+      await (s as unknown as { dropDatabase(): Promise<void> }).dropDatabase();
+      await s.close();
+    } else { rmSync(a.store, { force: true }); rmSync(`${a.store}.wal`, { force: true }); }
+  }
+  const store = await openStore(a.store);
+  try {
+    if (!a.reuse) await fill(store, a);
+    const rows: [string, string, number, number][] = [];
+    if (!a.partitionsOnly) for (const [k, w, c] of await steps(store, undefined, undefined, a.quick)) rows.push(['whole', k, w, c]);
+    for (let index = 0; index < a.partitions && a.partitions > 1; index++) {
+      for (const [k, w, c] of await steps(store, undefined, { index, count: a.partitions }, a.quick)) rows.push([`${index + 1}/${a.partitions}`, k, w, c]);
+    }
+    for (const [p, k, w, c] of rows) process.stdout.write(`${p.padEnd(6)} ${k.padEnd(44)} ${w.toFixed(2).padStart(7)} s  (CPU ${c.toFixed(2)} s)\n`);
+    const rss = process.resourceUsage().maxRSS / 1024;
+    process.stdout.write(`peak RSS ${rss.toFixed(0)} MB; store ${store.location}\n`);
+    const totals = rows.filter(([, k]) => k.startsWith('loadDataset total'));
+    process.stdout.write(JSON.stringify({
+      store: store.location, peak_rss_mb: Math.round(rss),
+      load: totals.map(([p, , w, c]) => ({ part: p, seconds: Number(w.toFixed(3)), cpu_seconds: Number(c.toFixed(3)) })),
+    }) + '\n');
+  } finally {
+    await store.close();
+  }
+}
+
+await main();
