@@ -105,7 +105,16 @@ export function toHex(b: Uint8Array): string {
   return s;
 }
 
+/**
+ * Buffer's own Latin-1 decoder (on Buffer.prototype since Node's early days; it takes any
+ * Uint8Array): called directly it skips making a Buffer and Buffer#toString's argument handling.
+ */
+export const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, start: number, end: number): string }).latin1Slice;
+
 /** Latin-1 text of bytes (never throws; every byte maps to one char). */
 export function latin1(b: Uint8Array, start = 0, end = b.length): string {
-  return Buffer.from(b.buffer, b.byteOffset + start, Math.max(0, end - start)).toString('latin1');
+  if (start < 0) start = 0;
+  if (end > b.length) end = b.length;
+  if (end <= start) return '';
+  return latin1Slice.call(b, start, end);
 }

@@ -1,3 +1,4 @@
+import { latin1Slice } from '../cursor.js';
 /**
  * One decoded packet. A single instance is reused for every packet (no per-packet allocation):
  * the decoders overwrite its fields, and whoever needs something beyond the current packet copies
@@ -96,10 +97,19 @@ function quadByte(n: number, p: number): number {
   return p;
 }
 
+/**
+ * Most IPv4 address texts remembered by addrToString (a network's hosts and servers repeat; the
+ * cache starts over when full). Entries: about 100 bytes each.
+ */
+export const IPV4_TEXT_CACHE_ENTRIES = 1 << 16;
+const ipv4Text = new Map<number, string>();
+
 /** Canonical text of an address held as four words (dotted quad for IPv4-mapped). */
 export function addrToString(w: Uint32Array | readonly number[], o = 0): string {
   const a0 = w[o]!, a1 = w[o + 1]!, a2 = w[o + 2]!, a3 = w[o + 3]!;
   if (a0 === 0 && a1 === 0 && a2 === 0xffff) {
+    const known = ipv4Text.get(a3);
+    if (known !== undefined) return known;
     let p = quadByte(a3 >>> 24, 0);
     QUAD[p++] = 46;
     p = quadByte((a3 >>> 16) & 255, p);
@@ -107,7 +117,10 @@ export function addrToString(w: Uint32Array | readonly number[], o = 0): string 
     p = quadByte((a3 >>> 8) & 255, p);
     QUAD[p++] = 46;
     p = quadByte(a3 & 255, p);
-    return QUAD.toString('latin1', 0, p);
+    const text = latin1Slice.call(QUAD, 0, p);
+    if (ipv4Text.size >= IPV4_TEXT_CACHE_ENTRIES) ipv4Text.clear();
+    ipv4Text.set(a3, text);
+    return text;
   }
   const g = [a0 >>> 16, a0 & 0xffff, a1 >>> 16, a1 & 0xffff, a2 >>> 16, a2 & 0xffff, a3 >>> 16, a3 & 0xffff];
   // RFC 5952: compress the longest run (>= 2) of zero groups, first one on ties.

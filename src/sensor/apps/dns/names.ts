@@ -18,6 +18,7 @@
  * (RFC 1035 section 5.1: `\DDD` decimal, `\.`, `\\`) so a name is always a safe, unambiguous string.
  */
 import { MAX_COMPRESSION_DEPTH, MAX_LABEL_LEN, MAX_NAME_WIRE_LEN } from './constants.js';
+import { latin1Slice } from '../../cursor.js';
 
 /** Presentation form of each byte inside a label. */
 const LABEL_CHAR: readonly string[] = Array.from({ length: 256 }, (_, b) => {
@@ -114,7 +115,7 @@ export function readName(m: Uint8Array, off: number, build: boolean): string {
         }
         if (n < 0) {
           // A byte needs escaping: continue with per-character building from the name so far.
-          s = start > 0 ? SCRATCH.toString('latin1', 0, start) : '';
+          s = start > 0 ? latin1Slice.call(SCRATCH, 0, start) : '';
         }
       }
       if (n < 0) {
@@ -125,7 +126,7 @@ export function readName(m: Uint8Array, off: number, build: boolean): string {
     pos = end;
   }
   nameResult.next = next;
-  if (build && n > 0) return SCRATCH.toString('latin1', 0, n);
+  if (build && n > 0) return latin1Slice.call(SCRATCH, 0, n);
   return s;
 }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { ja3sString, ja3String, ja4, ja4Parts, ja4Raw, md5Hex } from './fingerprint.js';
+import { clientFingerprints, ja3sString, ja3String, ja4, ja4Parts, ja4Raw, md5Hex } from './fingerprint.js';
 import { parseClientHello, parseServerHello, type ClientHello } from './hello.js';
 import { isGrease } from './names.js';
 import { alpnExt, clientHelloBody, groupsExt, pointFormatsExt, rawExt, serverAlpnExt, serverHelloBody, serverVersionExt, sigAlgsExt, sniExt, versionsExt } from './test-builder.js';
@@ -167,6 +167,35 @@ test('property: ja4 (sorted typed arrays, cached) equals the hashed ja4Parts, al
           const ch = build(order);
           const p = ja4Parts(ch, transport);
           assert.equal(ja4(ch, transport), `${p.a}_${h12(p.ciphers)}_${h12(p.extensions)}`);
+        }
+      },
+    ),
+    { numRuns: RUNS },
+  );
+});
+
+test('property: clientFingerprints (from its cache) equals ja3String, its MD5 and ja4, when a hello repeats with other GREASE, ALPN, signature algorithms or order', () => {
+  const value = fc.oneof(fc.constantFrom(...GREASE), fc.integer({ min: 0, max: 0xffff }));
+  fc.assert(
+    fc.property(
+      fc.array(value, { maxLength: 30 }), fc.uniqueArray(fc.integer({ min: 0x0100, max: 0x01ff }), { maxLength: 12 }), fc.array(value, { maxLength: 8 }),
+      fc.array(value, { maxLength: 6 }), fc.constantFrom(...GREASE), fc.constantFrom(...GREASE), fc.constantFrom('h2', 'h3', 'http/1.1'), fc.nat(3),
+      (ciphers, extTypes, groups, sigs, g1, g2, alpn, change) => {
+        const build = (g: number, order: number[], name: string, sigList: number[]): ClientHello => parse(clientHelloBody({
+          ciphers: [g, ...ciphers],
+          extensions: [rawExt(g), ...order.map((t) => rawExt(t, 1)), groupsExt([g, ...groups]), alpnExt([name]), sigAlgsExt(sigList), versionsExt([g, 0x0304])],
+        }));
+        // The same inputs with other GREASE values (a cache hit), then one input changed (a miss).
+        const changed = change === 0 ? build(g1, [...extTypes].reverse(), alpn, sigs) : change === 1 ? build(g1, extTypes, alpn === 'h2' ? 'h3' : 'h2', sigs)
+          : change === 2 ? build(g1, extTypes, alpn, [...sigs, 0x0403]) : build(g2, extTypes, alpn, sigs);
+        for (const ch of [build(g1, extTypes, alpn, sigs), build(g2, extTypes, alpn, sigs), changed]) {
+          const fp = clientFingerprints(ch);
+          const s = ja3String(ch);
+          assert.equal(fp.ja3String, s);
+          assert.equal(fp.ja3, createHash('md5').update(s).digest('hex'));
+          const p = ja4Parts(ch, 't');
+          const h12 = (x: string): string => (x.length === 0 ? '000000000000' : createHash('sha256').update(x).digest('hex').slice(0, 12));
+          assert.equal(fp.ja4, `${p.a}_${h12(p.ciphers)}_${h12(p.extensions)}`);
         }
       },
     ),

@@ -296,12 +296,90 @@ function sameList(a: readonly number[], b: readonly number[]): boolean {
 }
 
 /**
- * JA3 string, JA3 and JA4 of a ClientHello. JA3 depends on the extension order, which browsers
- * shuffle per connection, so it is computed every time; JA4 comes from its cache.
+ * JA3 string, JA3 and JA4 of a ClientHello. Answered from a cache when a hello with the same
+ * inputs in the same order was seen recently (GREASE aside); a client that shuffles its
+ * extension order per connection misses it, and then JA4 still comes from its own cache.
  */
 export function clientFingerprints(ch: ClientHello, transport: Ja4Transport = 't'): ClientFingerprints {
+  const lists = [ch.ciphers, ch.extensions, ch.supportedGroups, ch.ecPointFormats, ch.signatureAlgorithms, ch.supportedVersions];
+  let h = Math.imul(0x811c9dc5 ^ ch.version, 0x01000193);
+  h = Math.imul(h ^ transport.charCodeAt(0), 0x01000193);
+  for (let i = 0; i < lists.length; i++) h = mixNoGrease(h, lists[i]!);
+  const alpn = ch.alpnFirst;
+  if (alpn !== undefined) {
+    h = Math.imul(h ^ alpn.length, 0x01000193);
+    for (let i = 0; i < alpn.length; i++) h = Math.imul(h ^ alpn[i]!, 0x01000193);
+  }
+  const hit = clientCache.get(h);
+  if (hit !== undefined && hit.version === ch.version && hit.transport === transport && sameBytes(hit.alpnFirst, alpn)) {
+    let same = true;
+    for (let i = 0; i < lists.length && same; i++) same = sameNoGrease(lists[i]!, hit.lists[i]!);
+    if (same) return hit.fp;
+  }
   const s = ja3String(ch);
-  return { ja3String: s, ja3: md5Hex(s), ja4: ja4(ch, transport) };
+  const fp: ClientFingerprints = { ja3String: s, ja3: md5Hex(s), ja4: ja4(ch, transport) };
+  // Cached from the second sighting on: hellos whose extension order is shuffled per connection
+  // rarely repeat, and caching each of them would only churn the heap (peak RSS +40 MB on the
+  // benchmark capture).
+  const slot = h & (CLIENT_SEEN_SLOTS - 1);
+  if (clientSeen[slot] !== h) {
+    clientSeen[slot] = h;
+    return fp;
+  }
+  if (clientCache.size >= FINGERPRINT_CACHE_ENTRIES) clientCache.clear();
+  // A copy of the ALPN bytes: the hello's may be a view that keeps a larger buffer alive.
+  clientCache.set(h, { version: ch.version, transport, lists, alpnFirst: alpn === undefined ? undefined : new Uint8Array(alpn), fp });
+  return fp;
+}
+
+/**
+ * The fingerprints of a ClientHello and every input they depend on: legacy version, transport,
+ * the hello's own lists in the order sent (GREASE values are skipped when comparing), the first
+ * ALPN name's bytes.
+ */
+interface ClientEntry {
+  version: number;
+  transport: Ja4Transport;
+  /** ciphers, extensions, supported groups, EC point formats, signature algorithms, supported versions. */
+  lists: (readonly number[])[];
+  alpnFirst: Uint8Array | undefined;
+  fp: ClientFingerprints;
+}
+/** Client fingerprints by their inputs (in the order sent), for hellos seen recently; see FINGERPRINT_CACHE_ENTRIES. */
+const clientCache = new Map<number, ClientEntry>();
+/** Slots of the table of input hashes seen once (a power of two; 16 KiB, no objects). */
+const CLIENT_SEEN_SLOTS = 4096;
+/** Input hashes of client hellos seen once, by their low bits (a hash seen again is cached). */
+const clientSeen = new Int32Array(CLIENT_SEEN_SLOTS);
+
+/** FNV-style mix of a list without its GREASE values (and their count). */
+function mixNoGrease(h: number, vs: readonly number[]): number {
+  let n = 0;
+  for (let i = 0; i < vs.length; i++) {
+    const v = vs[i]!;
+    if ((v & 0x0f0f) === 0x0a0a && (v >> 8) === (v & 0xff)) continue; // GREASE (isGrease, inlined)
+    h = Math.imul(h ^ v, 0x01000193);
+    n++;
+  }
+  return Math.imul(h ^ n, 0x01000193);
+}
+
+/** The two lists are the same without their GREASE values. */
+function sameNoGrease(a: readonly number[], b: readonly number[]): boolean {
+  let i = 0, j = 0;
+  for (;;) {
+    while (i < a.length && isGrease(a[i]!)) i++;
+    while (j < b.length && isGrease(b[j]!)) j++;
+    if (i === a.length || j === b.length) return i === a.length && j === b.length;
+    if (a[i++] !== b[j++]) return false;
+  }
+}
+
+function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** JA3S string and JA3S of a ServerHello, from a cache of recently seen hellos. */
