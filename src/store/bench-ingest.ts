@@ -29,6 +29,19 @@ import { lookbackDomain, lookbackHost, lookbackIp } from './lookback.js';
 import { readerOnly } from './testing/reader-only.js';
 
 const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  process.stdout.write(`Usage: node dist/store/bench-ingest.js [records=10000000] [db=$TMPDIR/c2hunt-bench.duckdb] [--gzip] [--reader]
+
+Generates a day of Zeek conn + dns logs (kept in $TMPDIR/c2hunt-bench-logs-<records> for reuse),
+ingests them into a fresh DuckDB store as \`c2hunt ingest DIR\` would, and times lookbacks.
+  --gzip     gzip-compressed logs, as Zeek archives them
+  --reader   every file through the JS readers (no DuckDB bulk loader), for comparison
+Environment: C2HUNT_BENCH_LOGS (log folder), C2HUNT_BENCH_KEEP=1 (keep the store), C2HUNT_BENCH_FILES=1 (seconds per file).
+`);
+  process.exit(0);
+}
+/** Progress lines only on a terminal (a log or a pipe gets the summary alone). */
+const TTY = process.stderr.isTTY === true;
 const positional = args.filter((a) => !a.startsWith('--'));
 const N = Number(positional[0] ?? 10_000_000);
 const DB = positional[1] ?? join(tmpdir(), 'c2hunt-bench.duckdb');
@@ -161,10 +174,10 @@ async function generate(dir: string): Promise<string> {
     }
     await conn.close();
     await dns.close();
-    process.stderr.write(`\rgenerated ${Math.min(N, (f + 1) * FILE_RECORDS).toLocaleString('en-US')} conn lines`);
+    if (TTY) process.stderr.write(`\rgenerated ${Math.min(N, (f + 1) * FILE_RECORDS).toLocaleString('en-US')} conn lines`);
   }
   createWriteStream(join(dir, 'complete')).end(`generator ${GENERATOR_VERSION}\n`);
-  process.stderr.write(` in ${((performance.now() - g0) / 1000).toFixed(1)} s\n`);
+  process.stderr.write(`${TTY ? '' : `generated ${N.toLocaleString('en-US')} conn lines`} in ${((performance.now() - g0) / 1000).toFixed(1)} s\n`);
   return day;
 }
 
@@ -179,7 +192,7 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const summary = await ingestPaths(READER ? readerOnly(store) : store, [day], {
-    onProgress: (p) => process.stderr.write(`\r${p.phase} ${p.index + 1}/${p.files} ${p.records.toLocaleString('en-US')} records   `),
+    onProgress: (p) => TTY && process.stderr.write(`\r${p.phase} ${p.index + 1}/${p.files} ${p.records.toLocaleString('en-US')} records   `),
   });
   const secs = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);

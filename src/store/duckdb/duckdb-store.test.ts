@@ -7,7 +7,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { storeContract, ingestRecords } from '../contract.js';
 import { StoreError } from '../store.js';
 import { openDuckDBStore } from './duckdb-store.js';
-import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
+import { MIGRATIONS, SCHEMA_VERSION, SCHEMA_VERSION_DDL } from './migrations.js';
 import { ChunkAppender, INLINE_STRING_MAX } from './chunk-appender.js';
 import { conn, T0 } from '../testing/fixture.js';
 
@@ -51,6 +51,37 @@ test('migrations: versions are 1..n without gaps; a file store is migrated once 
     inst.closeSync();
     await assert.rejects(openDuckDBStore(path), (e: unknown) => e instanceof StoreError && e.code === 'STORE_SCHEMA_NEWER');
     await assert.rejects(openDuckDBStore(path, { readOnly: true }), (e: unknown) => e instanceof StoreError && e.code === 'STORE_SCHEMA_NEWER');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('migration 2: a version-1 store is upgraded with its connections kept, uid and community_id uncompressed', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'c2hunt-store-'));
+  try {
+    const path = join(dir, 'v1.duckdb');
+    // A store as c2hunt wrote it before migration 2 existed.
+    const inst = await DuckDBInstance.create(path);
+    const c = await inst.connect();
+    await c.run(SCHEMA_VERSION_DDL);
+    for (const st of MIGRATIONS[0]!.statements) await c.run(st);
+    await c.run(`INSERT INTO schema_version VALUES (1, 'v1', 0)`);
+    await c.run(`INSERT INTO conn (ts, uid, orig_h, orig_p, resp_h, resp_p, community_id, proto, ingest_id) SELECT ${T0} + i, 'C' || i, '10.0.0.1', 40000, '10.0.0.2', 443, '1:x' || i, 'tcp', 1 FROM range(3000) t(i)`);
+    c.closeSync();
+    inst.closeSync();
+    const s = await openDuckDBStore(path);
+    assert.equal(await s.schemaVersion(), SCHEMA_VERSION);
+    assert.equal((await s.counts()).conn, 3000);
+    await s.close();
+    const check = await DuckDBInstance.create(path);
+    const k = await check.connect();
+    const comp = (await k.runAndReadAll(`SELECT DISTINCT column_name, compression FROM pragma_storage_info('conn') WHERE column_name IN ('uid', 'community_id', 'orig_h') AND segment_type = 'VARCHAR' ORDER BY 1`)).getRowObjects();
+    k.closeSync();
+    check.closeSync();
+    const of = (col: string) => comp.filter((r) => r.column_name === col).map((r) => String(r.compression));
+    assert.deepEqual(of('uid'), ['Uncompressed']);
+    assert.deepEqual(of('community_id'), ['Uncompressed']);
+    assert.ok(of('orig_h').length > 0 && !of('orig_h').includes('Uncompressed'), `orig_h keeps compression: ${of('orig_h').join(',')}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
