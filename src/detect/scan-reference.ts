@@ -1,13 +1,14 @@
 /**
  * The scan detector as it was before it read the connection columns (records, nested Maps):
  * a frozen reference for the test that the column version's findings are identical
- * (scan-equivalence.test.ts). Not used by the detectors.
+ * (scan-equivalence.test.ts). Not used by the detectors. Only the grouping is kept here: the
+ * findings are built by scan.ts's own builders (trwDecisionFindings, sweepFindings).
  */
 import type { ConnRecord } from '../records/schema.js';
 import type { Dataset } from './dataset.js';
 import { findingId, fmtDuration, SAMPLE_UIDS, severityOf, type Finding } from './finding.js';
 import { trwThresholds, TRW_SAMPLE, type TrwDecision, type TrwOutcome, type TrwParams } from './trw.js';
-import { FAILED_STATES, ICMP4_PROBE_TYPES, ICMP6_PROBE_TYPES, ICMP_SWEEP_MAX_SCORE, INTERNAL_SOURCE_BONUS, SAMPLE_TARGETS, scanSettings, TRW_MAX_SCORE, type ScanSettings } from './scan.js';
+import { FAILED_STATES, ICMP4_PROBE_TYPES, ICMP6_PROBE_TYPES, INTERNAL_SOURCE_BONUS, SAMPLE_TARGETS, scanSettings, sweepFindings, trwDecisionFindings, type IcmpSweep, type ScanSettings } from './scan.js';
 
 interface Walk {
   seen: Set<string>;
@@ -97,12 +98,6 @@ function trwOutcome(c: ConnRecord): TrwOutcome {
   const attempt = c.history !== '' ? c.history.includes('S') : c.conn_state !== 'OTH';
   if (!attempt) return 'none';
   return failed(c) ? 'failure' : 'success';
-}
-
-/** Score ramp 0..1 over log(count) from `min` to `full`. */
-function ramp(n: number, min: number, full: number): number {
-  if (full <= min) return n >= min ? 1 : 0;
-  return Math.max(0, Math.min(1, Math.log(n / min) / Math.log(full / min)));
 }
 
 /**
@@ -199,72 +194,17 @@ export function detectScansReference(ds: Dataset, settings: Partial<ScanSettings
   return out;
 }
 
-/** The TRW decision as evidence (`evidence.trw`). */
-function trwEvidence(d: TrwDecision, s: ScanSettings): Record<string, unknown> {
-  const t = trwThresholds({ theta0: s.trwTheta0, theta1: s.trwTheta1, alpha: s.trwAlpha, beta: s.trwBeta });
-  return {
-    decision: 'scanner', attempts_to_decide: d.attempts, successes: d.successes, failures: d.failures,
-    likelihood_ratio: Number(d.likelihoodRatio.toPrecision(4)), eta1: Number(t.eta1.toPrecision(4)), eta0: Number(t.eta0.toPrecision(4)),
-    walk_start: d.walkStart, first_failure: d.firstFailure, decided_at: d.decidedAt,
-    seconds_to_decide: Number((d.decidedAt - d.firstFailure).toFixed(3)), seconds_since_walk_start: Number((d.decidedAt - d.walkStart).toFixed(3)), restarts: d.restarts,
-    first_contacts: d.firstContacts, failed_first_contacts: d.failedFirstContacts,
-    params: { theta0: s.trwTheta0, theta1: s.trwTheta1, alpha: s.trwAlpha, beta: s.trwBeta },
-  };
-}
-
-function trwReason(d: TrwDecision, eta1: number): string {
-  return `TRW sequential test (Jung et al. 2004) decided "scanner" after ${d.attempts} first-contact attempts, ${fmtDuration(d.decidedAt - d.firstFailure)} after the first failure ` +
-    `(${d.failures} failed, ${d.successes} succeeded; likelihood ratio ${Number(d.likelihoodRatio.toPrecision(3))} >= ${Number(eta1.toPrecision(3))})`;
-}
-
 /**
  * TRW over every source's TCP first contacts. A decision goes into the source's horizontal
  * findings as evidence; a source without one gets a `trw` finding of its own.
  */
 function trwFindings(ds: Dataset, s: ScanSettings, existing: Finding[]): Finding[] {
-  const decisions = runTrwReference(ds.conns, { theta0: s.trwTheta0, theta1: s.trwTheta1, alpha: s.trwAlpha, beta: s.trwBeta }, trwOutcome);
-  if (decisions.size === 0) return [];
-  const { eta1, onFailure } = trwThresholds({ theta0: s.trwTheta0, theta1: s.trwTheta1, alpha: s.trwAlpha, beta: s.trwBeta });
-  // Fewest failures that can decide (4 with the paper's values): where the TRW-only score starts.
-  const minFailures = Math.max(1, Math.ceil(Math.log(eta1) / Math.log(onFailure) - 1e-9));
-  const horizontalSrcs = new Set<string>();
-  for (const f of existing) {
-    if (f.kind !== 'horizontal' || f.proto !== 'tcp') continue;
-    const d = decisions.get(f.src);
-    if (d === undefined) continue;
-    horizontalSrcs.add(f.src);
-    f.evidence['trw'] = trwEvidence(d, s);
-    f.reasons.splice(1, 0, trwReason(d, eta1));
-  }
-  const out: Finding[] = [];
-  for (const d of decisions.values()) {
-    if (horizontalSrcs.has(d.src)) continue;
-    const internal = ds.internal.contains(d.src);
-    // The base score at the fewest failures that can decide, growing with failed hosts up to fullScoreAt.
-    let score = s.trwBaseScore + Math.max(0, TRW_MAX_SCORE - s.trwBaseScore) * ramp(d.failedFirstContacts, minFailures, s.fullScoreAt);
-    if (internal) score = Math.min(1, score + INTERNAL_SOURCE_BONUS);
-    const reasons = [
-      trwReason(d, eta1),
-      `${d.failedFirstContacts} of ${d.firstContacts} distinct hosts ${d.src} first contacted over TCP never answered or refused (any port; too few on one port for a horizontal scan)`,
-    ];
-    if (internal) reasons.push(`${d.src} is internal: a scanning internal host is probably infected`);
-    out.push({
-      id: findingId('scan', 'trw', d.src),
-      detector: 'scan', kind: 'trw',
-      title: `${d.src} failed on ${d.failedFirstContacts} of ${d.firstContacts} new hosts: TRW decided "scanner" after ${d.attempts} attempts in ${fmtDuration(d.decidedAt - d.firstFailure)}`,
-      src: d.src, proto: 'tcp', dsts: d.failedDsts.slice(0, SAMPLE_TARGETS), first: d.firstFailure, last: Math.max(d.decidedAt, d.lastFailure),
-      score: Number(score.toFixed(3)), severity: severityOf(score),
-      evidence: { targets: d.firstContacts, failed_targets: d.failedFirstContacts, internal_source: internal, trw: trwEvidence(d, s) },
-      reasons, uids: d.uids.slice(0, SAMPLE_UIDS), attack: ['T1046'],
-    });
-  }
-  return out;
+  return trwDecisionFindings(ds, runTrwReference(ds.conns, { theta0: s.trwTheta0, theta1: s.trwTheta1, alpha: s.trwAlpha, beta: s.trwBeta }, trwOutcome), s, existing);
 }
 
 /** ICMP host discovery: one source, requests to many hosts, per address family. */
 function icmpSweeps(ds: Dataset, s: ScanSettings): Finding[] {
-  interface Sweep { src: string; v6: boolean; hosts: Map<string, boolean>; probes: number; first: number; last: number; types: Set<number>; uids: string[] }
-  const sweeps = new Map<string, Sweep>();
+  const sweeps = new Map<string, IcmpSweep>();
   for (const c of ds.conns) {
     if (c.proto !== 'icmp' || c.orig_pkts === 0) continue;
     const v6 = c.resp_h.includes(':');
@@ -279,38 +219,5 @@ function icmpSweeps(ds: Dataset, s: ScanSettings): Finding[] {
     w.types.add(c.orig_p);
     if (w.uids.length < SAMPLE_UIDS) w.uids.push(c.uid);
   }
-  const out: Finding[] = [];
-  for (const w of sweeps.values()) {
-    const n = w.hosts.size;
-    if (n < s.icmpMinHosts) continue;
-    const replied = [...w.hosts.values()].filter((r) => r).length;
-    const replyShare = replied / n;
-    const internal = ds.internal.contains(w.src);
-    // Many hosts is the signal; unanswered requests (guessed addresses) weigh a little more than
-    // answered ones (a monitoring system pings hosts it knows are there). Discovery is the step
-    // before propagation, not propagation: the score tops out at ICMP_SWEEP_MAX_SCORE (high).
-    let score = (0.5 + (ICMP_SWEEP_MAX_SCORE - INTERNAL_SOURCE_BONUS - 0.5) * ramp(n, s.icmpMinHosts, s.fullScoreAt)) * (0.85 + 0.15 * (1 - replyShare));
-    if (internal) score = Math.min(1, score + INTERNAL_SOURCE_BONUS);
-    const span = w.last - w.first;
-    const perMin = span > 0 ? (n / span) * 60 : n;
-    const family = w.v6 ? 'ICMPv6' : 'ICMP';
-    const reasons = [
-      `${w.src} sent ${family} discovery requests (type ${[...w.types].sort((a, b) => a - b).join(', ')}) to ${n} hosts in ${fmtDuration(span)} (${perMin < 10 ? perMin.toFixed(1) : Math.round(perMin)} hosts/min); ${replied} (${(replyShare * 100).toFixed(0)}%) replied`,
-    ];
-    if (internal) reasons.push(`${w.src} is internal: host discovery from an internal host is how worms and intruders find their next targets`);
-    out.push({
-      id: findingId('scan', 'icmp_sweep', w.src, w.v6 ? 'ipv6' : 'ipv4'),
-      detector: 'scan', kind: 'icmp_sweep',
-      title: `${w.src} ${family}-swept ${n} hosts (${replied} replied)`,
-      src: w.src, proto: 'icmp', dsts: [...w.hosts.keys()].slice(0, SAMPLE_TARGETS), first: w.first, last: w.last,
-      score: Number(score.toFixed(3)), severity: severityOf(score),
-      evidence: {
-        targets: n, hosts_probed: n, hosts_replied: replied, reply_share: Number(replyShare.toFixed(3)), probes: w.probes,
-        rate_hosts_per_min: Number(perMin.toFixed(2)), span_s: Number(span.toFixed(1)), ip_version: w.v6 ? 6 : 4,
-        icmp_types: [...w.types].sort((a, b) => a - b), internal_source: internal, thresholds: { icmpMinHosts: s.icmpMinHosts, fullScoreAt: s.fullScoreAt },
-      },
-      reasons, uids: w.uids, attack: ['T1018'],
-    });
-  }
-  return out;
+  return sweepFindings(ds, [...sweeps.values()], s);
 }

@@ -357,7 +357,15 @@ function trwReason(d: TrwDecision, eta1: number): string {
  * findings as evidence; a source without one gets a `trw` finding of its own.
  */
 function trwFindings(ds: Dataset, cols: ConnColumns, s: ScanSettings, existing: Finding[], include: (src: number) => boolean, outcome: (p: number) => number): Finding[] {
-  const decisions = trwOverColumns(ds, cols, { theta0: s.trwTheta0, theta1: s.trwTheta1, alpha: s.trwAlpha, beta: s.trwBeta }, include, outcome);
+  return trwDecisionFindings(ds, trwOverColumns(ds, cols, { theta0: s.trwTheta0, theta1: s.trwTheta1, alpha: s.trwAlpha, beta: s.trwBeta }, include, outcome), s, existing);
+}
+
+/**
+ * Findings from TRW decisions (source -> decision, in order of each source's first attempt):
+ * evidence added to the source's horizontal TCP findings in `existing`, else a `trw` finding.
+ * Shared with the record-based reference (scan-reference.ts) that tests the grouping.
+ */
+export function trwDecisionFindings(ds: Dataset, decisions: ReadonlyMap<string, TrwDecision>, s: ScanSettings, existing: Finding[]): Finding[] {
   if (decisions.size === 0) return [];
   const { eta1, onFailure } = trwThresholds({ theta0: s.trwTheta0, theta1: s.trwTheta1, alpha: s.trwAlpha, beta: s.trwBeta });
   // Fewest failures that can decide (4 with the paper's values): where the TRW-only score starts.
@@ -460,7 +468,14 @@ function icmpSweeps(ds: Dataset, cols: ConnColumns, s: ScanSettings, include: (s
     }
     for (const w of bySrc) if (w !== undefined) found.push(w);
   }
-  const sweeps = found.sort((a, b) => a.first - b.first).map((w) => ({ ...w, first: w.firstTs }));
+  return sweepFindings(ds, found.sort((a, b) => a.first - b.first).map((w) => ({ ...w, first: w.firstTs })), s);
+}
+
+/** One source's ICMP discovery requests of one address family, with the hosts asked (true: replied). */
+export interface IcmpSweep { src: string; v6: boolean; hosts: Map<string, boolean>; probes: number; first: number; last: number; types: Set<number>; uids: string[] }
+
+/** Findings from ICMP sweep aggregates, in their order (shared with scan-reference.ts). */
+export function sweepFindings(ds: Dataset, sweeps: readonly IcmpSweep[], s: ScanSettings): Finding[] {
   const out: Finding[] = [];
   for (const w of sweeps) {
     const n = w.hosts.size;
