@@ -14,11 +14,10 @@ import fc from 'fast-check';
 import { DuckDBInstance, LIST, VARCHAR, listValue } from '@duckdb/node-api';
 import type { DnsRecord } from '../../records/schema.js';
 import type { PdnsEntry } from '../../detect/dataset.js';
-import { planZeekTsvBulk } from '../../formats/zeek-bulk.js';
-import { zeekTsvLoaderOf } from '../bulk.js';
 import { ingestPaths, type IngestFileResult } from '../ingest.js';
 import type { Store } from '../store.js';
 import { readerOnly } from '../testing/reader-only.js';
+import { bulkOutcome } from '../testing/bulk-outcome.js';
 import { openDuckDBStore } from './duckdb-store.js';
 import { PLAIN_DECIMAL_PATTERN } from './zeek-bulk.js';
 
@@ -94,21 +93,6 @@ async function ingested(paths: string[], wrap: (s: Store) => Store): Promise<{ d
     const dns = (await store.records('dns')).sort(byTsUid);
     const ips = [...new Set(dns.flatMap((d) => d.answers))];
     return { dns, pdns: (await store.pdnsForIps(ips)).sort(byPair), files: s.files, entries };
-  } finally {
-    await store.close();
-  }
-}
-
-/** Load through the bulk loader directly: whether it loaded, and why not. */
-async function bulkOutcome(path: string): Promise<{ loaded: boolean; reason?: string }> {
-  const plan = await planZeekTsvBulk(path);
-  if ('ineligible' in plan) return { loaded: false, reason: `plan: ${plan.ineligible}` };
-  const store = await openDuckDBStore(':memory:');
-  try {
-    const batch = await store.beginIngest({ sha256: 'b'.repeat(64), path, bytes: 1, format: 'log' });
-    const r = await zeekTsvLoaderOf(batch)!.loadZeekTsv(plan);
-    await batch.abort();
-    return r.loaded ? { loaded: true } : { loaded: false, reason: r.reason };
   } finally {
     await store.close();
   }

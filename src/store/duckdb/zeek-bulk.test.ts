@@ -15,12 +15,11 @@ import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { ConnRecord } from '../../records/schema.js';
-import { planZeekTsvBulk } from '../../formats/zeek-bulk.js';
 import { textCommunityId, zeekProtoNumber } from '../../formats/values.js';
-import { zeekTsvLoaderOf } from '../bulk.js';
 import { ingestPaths, type IngestFileResult } from '../ingest.js';
 import type { Store } from '../store.js';
 import { readerOnly } from '../testing/reader-only.js';
+import { bulkOutcome } from '../testing/bulk-outcome.js';
 import { openDuckDBStore } from './duckdb-store.js';
 import { communityIdSql } from './zeek-bulk.js';
 
@@ -99,21 +98,6 @@ async function ingested(path: string, wrap: (s: Store) => Store): Promise<{ conn
     const e = (await store.ingests())[0];
     const entry = e === undefined ? undefined : { records: e.records, bad_lines: e.bad_lines, first_ts: e.first_ts, last_ts: e.last_ts, format: e.format };
     return { conn: (await store.records('conn')).sort(byTsUid), file, entry };
-  } finally {
-    await store.close();
-  }
-}
-
-/** Load through the bulk loader directly: whether it loaded, and why not. */
-async function bulkOutcome(path: string): Promise<{ loaded: boolean; reason?: string }> {
-  const plan = await planZeekTsvBulk(path);
-  if ('ineligible' in plan) return { loaded: false, reason: `plan: ${plan.ineligible}` };
-  const store = await openDuckDBStore(':memory:');
-  try {
-    const batch = await store.beginIngest({ sha256: 'a'.repeat(64), path, bytes: 1, format: 'log' });
-    const r = await zeekTsvLoaderOf(batch)!.loadZeekTsv(plan);
-    await batch.abort();
-    return r.loaded ? { loaded: true } : { loaded: false, reason: r.reason };
   } finally {
     await store.close();
   }
