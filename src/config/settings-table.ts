@@ -41,7 +41,9 @@ const d = (unit: Unit, doc: string): SettingDoc => ({ unit, doc });
 const BEACON_DOCS: Docs<BeaconDetectorSettings> = {
   minConnections: d('count', 'fewest connections (or requests, lookups) in a group before it is scored'),
   minScore: d('score', 'lowest beacon score, after modifiers, that is reported'),
-  prevalentShare: d('share', 'share of internal hosts talking to a destination above which it is common'),
+  prevalentShare: d('share', 'share of internal hosts talking to a destination above which the full prevalence factor applies'),
+  prevalenceFrom: d('share', 'share of internal hosts from which the prevalence factor starts: 1 there, prevalenceFactor at prevalentShare, log scale between'),
+  prevalenceMinTalkers: d('count', 'fewest internal hosts talking to a destination for the graded prevalence factor (below prevalentShare)'),
   prevalenceMinHosts: d('count', 'fewest internal hosts for the prevalence modifier to apply'),
   prevalenceFactor: d('factor', 'score multiplier for a common (prevalent) destination'),
   benignFactor: d('factor', 'score multiplier for a known benign periodic service (NTP, updates, OCSP ...)'),

@@ -23,7 +23,8 @@ export interface GroupJob {
   scoring: Readonly<BeaconSettings>;
   /** The detector's reporting threshold and modifier factors (beacons.ts settings). */
   minScore: number;
-  prevalenceFactor: number;
+  /** Per group: the prevalence multiplier (applied when the group is flagged GROUP_PREVALENT). */
+  prevalenceFactor: Float64Array;
   benignFactor: number;
   /** Score every group in full (no bars). */
   exhaustive: boolean;
@@ -101,7 +102,7 @@ function groupScorer(job: GroupJob): (g: number) => GroupResult | undefined {
     if (r.verdict === 'none') return undefined;
     // The modifiers, multiplied in the order the finding's reasons list them.
     let score = r.score;
-    if ((flags & GROUP_PREVALENT) !== 0) score *= job.prevalenceFactor;
+    if ((flags & GROUP_PREVALENT) !== 0) score *= job.prevalenceFactor[g]!;
     if ((flags & GROUP_BENIGN) !== 0) score *= job.benignFactor;
     if (score < job.minScore) return undefined;
     if (g < job.names) for (let j = 0; j < len; j++) covered[idx[j]!] = 1;

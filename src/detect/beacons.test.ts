@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ConnRecord, DnsRecord, Transport } from '../records/schema.js';
 import { DayGenerator } from './bench-day.js';
-import { detectBeacons } from './beacons.js';
+import { BEACON_DEFAULTS, detectBeacons, prevalenceMultiplier } from './beacons.js';
 import { makeRng } from './beacon/prng.js';
 import { buildDataset, type Dataset } from './dataset.js';
 import { Networks } from './networks.js';
@@ -81,4 +81,24 @@ test('random small networks: the same beacons with and without the bars, and in 
     assert.deepEqual(sorted(detectBeacons({ ...ds, conns: shuffled })), sorted(fast), `seed ${seed}, shuffled`);
   }
   assert.ok(total > 10, `only ${total} findings over the seeds`);
+});
+
+test('prevalence multiplier: 1 up to prevalenceFrom, log-graded to prevalenceFactor at prevalentShare, flat above', () => {
+  const s = BEACON_DEFAULTS;
+  assert.equal(prevalenceMultiplier(0.02, 100, s), 1);
+  assert.equal(prevalenceMultiplier(s.prevalenceFrom, 100, s), 1);
+  assert.equal(prevalenceMultiplier(0.5, 100, s), s.prevalenceFactor);
+  assert.ok(Math.abs(prevalenceMultiplier(s.prevalentShare, 100, s) - s.prevalenceFactor) < 1e-12);
+  // 10% and 20% of the hosts (defaults 5% .. 25%, x0.6): log-linear in between.
+  assert.ok(Math.abs(prevalenceMultiplier(0.1, 100, s) - (1 - 0.4 * Math.log(2) / Math.log(5))) < 1e-12);
+  assert.ok(prevalenceMultiplier(0.2, 1000, s) < prevalenceMultiplier(0.1, 1000, s));
+  // Too few hosts for the graded part: 2 of 20 hosts is 10% but not "common".
+  assert.equal(prevalenceMultiplier(0.1, 2, s), 1);
+  // Monotone: more hosts never raises the multiplier.
+  let last = 1;
+  for (let share = 0.01; share <= 1; share += 0.01) {
+    const m = prevalenceMultiplier(share, 1000, s);
+    assert.ok(m <= last + 1e-12 && m >= s.prevalenceFactor - 1e-12, `share ${share}: ${m}`);
+    last = m;
+  }
 });

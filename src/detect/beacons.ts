@@ -30,8 +30,16 @@ export interface BeaconDetectorSettings {
   minConnections: number;
   /** Lowest score (after modifiers) reported. */
   minScore: number;
-  /** Share of internal hosts talking to a destination above which it counts as prevalent. */
+  /** Share of internal hosts talking to a destination from which the full prevalence factor applies. */
   prevalentShare: number;
+  /**
+   * Share of internal hosts from which the prevalence factor starts to apply: between it and
+   * prevalentShare the multiplier falls from 1 to prevalenceFactor on a log scale (a service on a
+   * fifth of the fleet is common even though it is not on a quarter).
+   */
+  prevalenceFrom: number;
+  /** Fewest internal hosts talking to a destination for the graded part (below prevalentShare) to apply. */
+  prevalenceMinTalkers: number;
   /** Fewest hosts for the prevalence modifier to apply (small networks have no "common"). */
   prevalenceMinHosts: number;
   /** Score multiplier for a prevalent destination. */
@@ -44,10 +52,26 @@ export const BEACON_DEFAULTS: Readonly<BeaconDetectorSettings> = Object.freeze({
   minConnections: 6,
   minScore: 0.6,
   prevalentShare: 0.25,
+  prevalenceFrom: 0.05,
+  prevalenceMinTalkers: 8,
   prevalenceMinHosts: 8,
   prevalenceFactor: 0.6,
   benignFactor: 0.7,
 });
+
+/**
+ * The prevalence multiplier of a destination that `share` of the internal hosts (`talkers` of
+ * them) talk to: prevalenceFactor above prevalentShare; between prevalenceFrom and
+ * prevalentShare (with at least prevalenceMinTalkers hosts), from 1 down to prevalenceFactor
+ * linearly in log(share); else 1. With the defaults a destination of 10% of the hosts gets
+ * x0.83, 20% x0.66, over 25% x0.6.
+ */
+export function prevalenceMultiplier(share: number, talkers: number, s: Pick<BeaconDetectorSettings, 'prevalentShare' | 'prevalenceFrom' | 'prevalenceMinTalkers' | 'prevalenceFactor'>): number {
+  if (share > s.prevalentShare) return s.prevalenceFactor;
+  if (share <= s.prevalenceFrom || talkers < s.prevalenceMinTalkers || s.prevalentShare <= s.prevalenceFrom) return 1;
+  const t = Math.log(share / s.prevalenceFrom) / Math.log(s.prevalentShare / s.prevalenceFrom);
+  return 1 - (1 - s.prevalenceFactor) * t;
+}
 
 /**
  * Known benign periodic services (name suffixes): time, OS and software updates, certificate
@@ -126,8 +150,12 @@ export interface BeaconRunOptions {
 /** The modifiers of one group, known before it is scored (they depend on its destination only). */
 interface Modifiers {
   prevalence: number;
+  /** Internal hosts talking to the destination. */
+  talkers: number;
   /** Apply the prevalence factor. */
   prevalent: boolean;
+  /** The prevalence multiplier (1 when not prevalent; see prevalenceMultiplier). */
+  prevalenceFactor: number;
   /** What the benign catalogue says about the destination, if anything. */
   benign: string | undefined;
   /** The name of the destination (the group's, else the first connection's). */
@@ -381,8 +409,10 @@ export function planBeacons(ds: Dataset, settings: Partial<BeaconDetectorSetting
   const benignOf = new Map<string, string | undefined>();
   const modifiersOf = (fqdn: string | undefined, src: string, c0: Event): Modifiers => {
     const dstKey = fqdn ?? c0.resp_h;
-    const prevalence = Math.max(1, ds.talkersOf(dstKey).size) / nHosts;
-    const prevalent = nHosts >= s.prevalenceMinHosts && prevalence > s.prevalentShare;
+    const talkers = Math.max(1, ds.talkersOf(dstKey).size);
+    const prevalence = talkers / nHosts;
+    const prevalenceFactor = nHosts >= s.prevalenceMinHosts ? prevalenceMultiplier(prevalence, talkers, s) : 1;
+    const prevalent = prevalenceFactor < 1;
     let fq = fqdn;
     if (fq === undefined) {
       probe.uid = c0.uid;
@@ -396,8 +426,8 @@ export function planBeacons(ds: Dataset, settings: Partial<BeaconDetectorSetting
       if (service === undefined && !benignOf.has(fq)) benignOf.set(fq, (service = benignService(fq)));
     }
     const benign = service ?? benignPort(c0.proto, c0.resp_p);
-    const factor = (prevalent ? s.prevalenceFactor : 1) * (benign !== undefined ? s.benignFactor : 1);
-    return { dstKey, prevalence, prevalent, benign, fq, factor };
+    const factor = prevalenceFactor * (benign !== undefined ? s.benignFactor : 1);
+    return { dstKey, prevalence, talkers, prevalent, prevalenceFactor, benign, fq, factor };
   };
   /** The finding of a scored group whose score after modifiers reaches minScore. */
   const finding = (kind: Group['kind'], src: string, fqdn: string | undefined, c0: Event, m: Modifiers, r: BeaconScore, events: () => Event[]): Finding | null => {
@@ -405,9 +435,9 @@ export function planBeacons(ds: Dataset, settings: Partial<BeaconDetectorSetting
     const reasons = [...r.reasons];
     const modifiers: Record<string, number | string> = {};
     if (m.prevalent) {
-      score *= s.prevalenceFactor;
-      modifiers['prevalence'] = s.prevalenceFactor;
-      reasons.push(`${(m.prevalence * 100).toFixed(0)}% of internal hosts talk to ${m.dstKey}: common destination, score x${s.prevalenceFactor}`);
+      score *= m.prevalenceFactor;
+      modifiers['prevalence'] = Number(m.prevalenceFactor.toFixed(3));
+      reasons.push(`${(m.prevalence * 100).toFixed(0)}% of internal hosts (${m.talkers}) talk to ${m.dstKey}: common destination, score x${Number(m.prevalenceFactor.toFixed(3))}`);
     }
     if (m.benign !== undefined) {
       score *= s.benignFactor;
@@ -448,6 +478,7 @@ export function planBeacons(ds: Dataset, settings: Partial<BeaconDetectorSetting
   const from = sharedInt32(groups), to = sharedInt32(groups), src = sharedInt32(groups);
   const flags = sharedUint8(groups);
   const atLeast = sharedFloat64(groups);
+  const prevalenceFactor = sharedFloat64(groups);
   /** Group g's member rows in time order (list order when the list is in time order; else by time, ties by list index). */
   const rowsOf = (g: number): Int32Array => {
     const rows = cg.members.subarray(from[g]!, to[g]!);
@@ -467,11 +498,12 @@ export function planBeacons(ds: Dataset, settings: Partial<BeaconDetectorSetting
     const { fqdn, src: srcName, c0 } = groupOf(g);
     const m = modifiersOf(fqdn, srcName, c0);
     const bar = barOf(m);
+    prevalenceFactor[g] = m.prevalenceFactor;
     flags[g] = (m.prevalent ? GROUP_PREVALENT : 0) | (m.benign !== undefined ? GROUP_BENIGN : 0) | (Number.isNaN(bar) ? GROUP_HOPELESS : 0);
     atLeast[g] = bar;
   }
   const job: GroupJob = {
-    scoring: sc, minScore: s.minScore, prevalenceFactor: s.prevalenceFactor, benignFactor: s.benignFactor, exhaustive, window,
+    scoring: sc, minScore: s.minScore, prevalenceFactor, benignFactor: s.benignFactor, exhaustive, window,
     ts: cols.ts, bytes: cols.bytes, failed: cg.failed, conn: cols.conn, ascending: cols.ascending, covered,
     members: cg.members, names: nNames, from, to, src, flags, atLeast,
   };
