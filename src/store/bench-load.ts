@@ -17,7 +17,6 @@ import { rmSync } from 'node:fs';
 import { DayGenerator } from '../detect/bench-day.js';
 import { Networks } from '../detect/networks.js';
 import { loadDataset, openStore, type Store, type TimeWindow } from './index.js';
-import type { RecordKind } from '../records/schema.js';
 import type { Partition } from '../detect/partition.js';
 
 interface Args { store: string; conns: number; hosts: number; partitions: number; reuse: boolean; quick: boolean; partitionsOnly: boolean }
@@ -75,23 +74,10 @@ async function steps(store: Store, window: TimeWindow | undefined, partition: Pa
     const [ds, w, c] = await timed(() => loadDataset(store, window, new Networks(), ro));
     return [[`loadDataset total (${ds.conns.length.toLocaleString('en-US')} conns)`, w, c]];
   }
-  for (const kind of ['conn', 'dns', 'tls', 'http', 'mining'] as RecordKind[]) {
-    const [rows, w, c] = await timed(() => store.records(kind, window, kind === 'dns' ? undefined : ro));
-    out.push([`records ${kind} (${rows.length.toLocaleString('en-US')})`, w, c]);
-  }
-  if (partition !== undefined) {
-    const [pairs, w, c] = await timed(() => store.connPairs(window));
-    out.push([`connPairs (${pairs.length.toLocaleString('en-US')})`, w, c]);
-  }
-  const [pairs] = partition !== undefined ? await timed(() => store.connPairs(window)) : [undefined];
-  const dsts = [...new Set(pairs?.map((p) => p.resp_h) ?? [])];
-  if (pairs !== undefined) {
-    const [names, w1, c1] = await timed(() => store.pdnsForIps(dsts));
-    out.push([`pdnsForIps (${dsts.length} -> ${names.length})`, w1, c1]);
-    const [first, w3, c3] = await timed(() => store.firstSeen(dsts));
-    out.push([`firstSeen (${first.size})`, w3, c3]);
-  }
-  const [ds, w, c] = await timed(() => loadDataset(store, window, new Networks(), ro));
+  // loadDataset's own steps (LoadOptions.timings); then the lookups built on first use.
+  const [ds, w, c] = await timed(() => loadDataset(store, window, new Networks(), {
+    ...ro, timings: (step, sw, sc) => { out.push([`  ${step}`, sw, sc]); },
+  }));
   out.push([`loadDataset total (${ds.conns.length.toLocaleString('en-US')} conns)`, w, c]);
   const [hosts, w2, c2] = await timed(async () => ds.internalHosts().size + ds.talkersOf('0.pool.ntp.org').size);
   out.push([`internal hosts + talkers (${hosts})`, w2, c2]);

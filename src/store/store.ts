@@ -16,6 +16,7 @@ import type { Finding } from '../detect/finding.js';
 import { buildDataset, type Dataset, type PdnsEntry } from '../detect/dataset.js';
 import { Networks } from '../detect/networks.js';
 import { checkPartition, type Partition } from '../detect/partition.js';
+import { stableOrderBy } from '../detect/conn-order.js';
 
 export type { PdnsEntry };
 
@@ -159,6 +160,12 @@ export interface RecordsOptions {
    * Records without an originator (some weirds) count as the empty string.
    */
   partition?: Partition;
+  /**
+   * The records in any order, when the caller orders them itself (loadDataset: the connection
+   * list is deduplicated and sorted by time in memory): the store skips its sort. Without it,
+   * records come ordered by ts.
+   */
+  unordered?: boolean;
 }
 
 /**
@@ -279,6 +286,17 @@ export interface LoadOptions {
    * (pass the same partition to runDetectors).
    */
   partition?: Partition;
+  /**
+   * Called after each step with its name (`conn`, `dns`, ..., `buildDataset`, `connPairs`,
+   * `pdns`, `firstSeen`), wall seconds and CPU seconds of this process (bench-load.ts).
+   */
+  timings?: (step: string, seconds: number, cpuSeconds: number) => void;
+}
+
+/** CPU seconds of this process so far (user and system). */
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
 }
 
 /**
@@ -298,24 +316,53 @@ export async function loadDataset(store: Store, window?: TimeWindow, internal?: 
   const part = opts.partition !== undefined && opts.partition.count > 1 ? opts.partition : undefined;
   if (part !== undefined) checkPartition(part);
   const ro = part !== undefined ? { partition: part } : undefined;
-  const conn = await store.records('conn', window, ro);
+  const timings = opts.timings;
+  let wall = performance.now(), cpu = timings !== undefined ? cpuSeconds() : 0;
+  const lap = (step: string): void => {
+    if (timings === undefined) return;
+    const w = performance.now(), c = cpuSeconds();
+    timings(step, (w - wall) / 1000, c - cpu);
+    wall = w;
+    cpu = c;
+  };
+  // Unordered: buildDataset's connection list sorts by time (a stable radix sort) anyway; ties
+  // are put in uid order here, so the list is as from ORDER BY ts, uid on every backend.
+  const conn = await store.records('conn', window, { ...ro, unordered: true });
+  lap('conn');
+  tiesByUid(conn);
+  lap('conn ties');
   const dns = await store.records('dns', window);
+  lap('dns');
   const tls = await store.records('tls', window, ro);
+  lap('tls');
   const http = await store.records('http', window, ro);
+  lap('http');
   const mining = await store.records('mining', window, ro);
+  lap('mining');
   const nets = internal ?? new Networks();
   const ds = buildDataset({ conn, dns, tls, http, mining }, nets);
+  lap('buildDataset');
   const pairs = part !== undefined ? await store.connPairs(window) : undefined;
   const context = pairs !== undefined ? everyone(pairs, ds) : undefined;
+  if (part !== undefined) lap('connPairs');
   // Passive DNS from every ingest, not only this window: an address seen now is tied to a name
   // resolved last month.
   const history = new Map<string, PdnsEntry[]>();
-  const dsts = context?.dsts ?? [...new Set(ds.conns.map((c) => c.resp_h))];
+  // The window's destinations (one pass over the connections, no intermediate array).
+  let own: string[] | undefined;
+  const ownDsts = (): string[] => {
+    if (own !== undefined) return own;
+    const set = new Set<string>();
+    for (const c of ds.conns) set.add(c.resp_h);
+    return (own = [...set]);
+  };
+  const dsts = context?.dsts ?? ownDsts();
   for (const e of await store.pdnsForIps(dsts)) {
     let l = history.get(e.ip);
     if (l === undefined) history.set(e.ip, (l = []));
     l.push(e);
   }
+  lap('pdns');
   const namesOf = (ip: string): PdnsEntry[] => history.get(ip) ?? ds.namesOf(ip);
   // First contacts in all stored history, for the first-seen modifier. Without a window start
   // the dataset holds all of the history and the modifier reads its connections instead (a
@@ -324,8 +371,9 @@ export async function loadDataset(store: Store, window?: TimeWindow, internal?: 
   const earlier = ds.conns.length > 0 && (window?.since !== undefined || part !== undefined);
   const firstSeen = !earlier ? undefined
     : window?.since === undefined && context !== undefined ? context.firstSeen
-      : await store.firstSeen([...new Set(ds.conns.map((c) => c.resp_h))]);
+      : await store.firstSeen(ownDsts());
   const historyStart = earlier && window?.since !== undefined ? (await store.dataRange())?.first : undefined;
+  lap('firstSeen');
   return {
     ...ds,
     ...(context !== undefined ? { start: context.start, end: context.end, partition: part } : {}),
@@ -341,6 +389,29 @@ export async function loadDataset(store: Store, window?: TimeWindow, internal?: 
     internalHosts: context !== undefined ? () => context.hosts : () => ds.internalHosts(),
     talkersOf: context !== undefined ? (key) => context.talkers.get(key) ?? NO_TALKERS : (key) => ds.talkersOf(key),
   };
+}
+
+/**
+ * Connections of any order rearranged so that a stable sort by ts orders them by ts, then uid
+ * (as `ORDER BY ts, uid`): only records with the same ts trade places, among the positions they
+ * hold, so the array keeps its (memory) order otherwise. In place; returns `recs`.
+ */
+export function tiesByUid(recs: ConnRecord[]): ConnRecord[] {
+  const n = recs.length;
+  const ts = new Float64Array(n);
+  for (let i = 0; i < n; i++) ts[i] = recs[i]!.ts;
+  const order = stableOrderBy(ts);
+  for (let i = 0; i < n;) {
+    let j = i + 1;
+    while (j < n && ts[order[j]!] === ts[order[i]!]) j++;
+    if (j - i > 1) {
+      // order[i..j) are ascending positions (the sort is stable): deal the run out again by uid.
+      const run = Array.from(order.subarray(i, j), (p) => recs[p]!).sort((a, b) => (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
+      for (let k = 0; k < run.length; k++) recs[order[i + k]!] = run[k]!;
+    }
+    i = j;
+  }
+  return recs;
 }
 
 const NO_TALKERS: ReadonlySet<string> = new Set();

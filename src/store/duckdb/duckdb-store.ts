@@ -14,7 +14,7 @@
  */
 import { tmpdir } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { DuckDBInstance, LIST, VARCHAR, listValue, type DuckDBConnection, type DuckDBDataChunk, type DuckDBListValue, type DuckDBValue, type DuckDBType } from '@duckdb/node-api';
+import { DuckDBInstance, LIST, VARCHAR, listValue, type DuckDBConnection, type DuckDBDataChunk, type DuckDBListValue, type DuckDBValue, type DuckDBType, type DuckDBVector } from '@duckdb/node-api';
 import { RECORD_KINDS, type ConnRecord, type DnsRecord, type RecordKind, type RecordMap } from '../../records/schema.js';
 import { rankFindings, type Finding } from '../../detect/finding.js';
 import type { PdnsEntry } from '../../detect/dataset.js';
@@ -209,6 +209,137 @@ function readVarchars(vec: unknown, n: number, strings: StringCache, set: (row: 
   return true;
 }
 
+/** The typed array and validity a numeric vector of node-api keeps its values in, if it exposes them. */
+function numbersOf(vec: unknown): { items: Float64Array | Int32Array; validity: { itemValid(i: number): boolean } } | undefined {
+  const v = vec as { items?: unknown; validity?: { itemValid?: unknown } };
+  if (!(v.items instanceof Float64Array || v.items instanceof Int32Array) || typeof v.validity?.itemValid !== 'function') return undefined;
+  return v as { items: Float64Array | Int32Array; validity: { itemValid(i: number): boolean } };
+}
+
+/**
+ * One column of a chunk as JavaScript values into `out[0 .. n)`, undefined for NULL: strings
+ * through the cache ({@link readVarchars}), numbers from the vector's typed array, lists from
+ * the list vector's entries over its child values read once (NULL elements are null, as the
+ * list values of node-api have them); other types (and other node-api versions) value by value.
+ */
+function readColumn(vec: DuckDBVector, type: string, n: number, strings: StringCache, out: unknown[]): void {
+  out.length = n;
+  for (let r = 0; r < n; r++) out[r] = undefined;
+  if (type === 'VARCHAR' && readVarchars(vec, n, strings, (r, v) => { out[r] = v; })) return;
+  const nums = numbersOf(vec);
+  if (nums !== undefined && nums.items.length >= n) {
+    const { items, validity } = nums;
+    for (let r = 0; r < n; r++) if (validity.itemValid(r)) out[r] = items[r];
+    return;
+  }
+  if (type.endsWith('[]') && readLists(vec, type, n, strings, out)) return;
+  for (let r = 0; r < n; r++) {
+    const v = vec.getItem(r);
+    if (v === null || v === undefined) continue;
+    out[r] = type.endsWith('[]') ? [...(v as DuckDBListValue).items] : typeof v === 'bigint' ? Number(v) : v;
+  }
+}
+
+/** {@link readColumn} of a list column through the vector's entries (false: not exposed, nothing read). */
+function readLists(vec: unknown, type: string, n: number, strings: StringCache, out: unknown[]): boolean {
+  const v = vec as { entryData?: unknown; childData?: { itemCount?: unknown; getItem(i: number): unknown }; validity?: { itemValid?: unknown } };
+  const entries = v.entryData, child = v.childData;
+  if (!(entries instanceof BigUint64Array) || entries.length < 2 * n || child === undefined || typeof child.itemCount !== 'number' || typeof v.validity?.itemValid !== 'function') return false;
+  const valid = v.validity as { itemValid(i: number): boolean };
+  const m = child.itemCount;
+  const elems: unknown[] = new Array<unknown>(m).fill(null);
+  const nums = numbersOf(child);
+  if (type === 'VARCHAR[]' && readVarchars(child, m, strings, (r, s) => { elems[r] = s; })) {
+    // read through the cache
+  } else if (nums !== undefined && nums.items.length >= m) {
+    for (let r = 0; r < m; r++) if (nums.validity.itemValid(r)) elems[r] = nums.items[r];
+  } else {
+    for (let r = 0; r < m; r++) {
+      const e = child.getItem(r);
+      elems[r] = typeof e === 'bigint' ? Number(e) : e === undefined ? null : e;
+    }
+  }
+  for (let r = 0; r < n; r++) {
+    if (!valid.itemValid(r)) continue;
+    const off = Number(entries[2 * r]!), len = Number(entries[2 * r + 1]!);
+    out[r] = elems.slice(off, off + len);
+  }
+  return true;
+}
+
+/** Row `r` of a chunk's columns as a record: the fields of non-NULL columns, in column order. */
+function recordOf(cols: readonly { field: string }[], values: readonly unknown[][], r: number): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  for (let c = 0; c < cols.length; c++) {
+    const v = values[c]![r];
+    if (v !== undefined) o[cols[c]!.field] = v;
+  }
+  return o;
+}
+
+/**
+ * Row `r` of a conn chunk ({@link TABLE_FIELDS}.conn order) as one object literal, the same
+ * record as {@link recordOf} makes but in one allocation of one shape (ten million records built
+ * property by property cost seconds of stores and garbage); undefined when a column the literal
+ * holds is NULL (the caller then uses recordOf, which leaves NULL fields absent).
+ */
+function connOf(v: readonly unknown[][], r: number): Record<string, unknown> | undefined {
+  for (let c = 0; c < CONN_LITERAL_COLUMNS; c++) if (v[c]![r] === undefined) return undefined;
+  const o: Record<string, unknown> = {
+    ts: v[0]![r], uid: v[1]![r], orig_h: v[2]![r], orig_p: v[3]![r], resp_h: v[4]![r], resp_p: v[5]![r],
+    community_id: v[6]![r], proto: v[7]![r], service: v[8]![r], duration: v[9]![r], orig_bytes: v[10]![r],
+    resp_bytes: v[11]![r], conn_state: v[12]![r], missed_bytes: v[13]![r], history: v[14]![r], orig_pkts: v[15]![r],
+    orig_ip_bytes: v[16]![r], resp_pkts: v[17]![r], resp_ip_bytes: v[18]![r],
+  };
+  const vlan = v[19]![r], interim = v[20]![r];
+  if (vlan !== undefined) o.vlan = vlan;
+  if (interim !== undefined) o.interim = interim;
+  return o;
+}
+
+/**
+ * Row `r` of a dns chunk as {@link recordOf} makes it, with named stores (a literal of the
+ * leading always-present fields, then each present field in column order) instead of keyed
+ * ones; undefined when a literal column is NULL.
+ */
+function dnsOf(v: readonly unknown[][], r: number): Record<string, unknown> | undefined {
+  for (let c = 0; c < DNS_LITERAL_COLUMNS; c++) if (v[c]![r] === undefined) return undefined;
+  const o: Record<string, unknown> = {
+    ts: v[0]![r], uid: v[1]![r], orig_h: v[2]![r], orig_p: v[3]![r], resp_h: v[4]![r], resp_p: v[5]![r], proto: v[6]![r], trans_id: v[7]![r],
+  };
+  let x: unknown;
+  if ((x = v[8]![r]) !== undefined) o.rtt = x;
+  if ((x = v[9]![r]) !== undefined) o.query = x;
+  if ((x = v[10]![r]) !== undefined) o.qclass = x;
+  if ((x = v[11]![r]) !== undefined) o.qclass_name = x;
+  if ((x = v[12]![r]) !== undefined) o.qtype = x;
+  if ((x = v[13]![r]) !== undefined) o.qtype_name = x;
+  if ((x = v[14]![r]) !== undefined) o.rcode = x;
+  if ((x = v[15]![r]) !== undefined) o.rcode_name = x;
+  if ((x = v[16]![r]) !== undefined) o.AA = x;
+  if ((x = v[17]![r]) !== undefined) o.TC = x;
+  if ((x = v[18]![r]) !== undefined) o.RD = x;
+  if ((x = v[19]![r]) !== undefined) o.RA = x;
+  if ((x = v[20]![r]) !== undefined) o.Z = x;
+  if ((x = v[21]![r]) !== undefined) o.answers = x;
+  if ((x = v[22]![r]) !== undefined) o.TTLs = x;
+  if ((x = v[23]![r]) !== undefined) o.rejected = x;
+  return o;
+}
+
+/** Leading dns columns that {@link dnsOf} puts in its literal. */
+const DNS_LITERAL_COLUMNS = 8;
+const DNS_FIELDS_EXPECTED = ['ts', 'uid', 'orig_h', 'orig_p', 'resp_h', 'resp_p', 'proto', 'trans_id', 'rtt', 'query', 'qclass', 'qclass_name',
+  'qtype', 'qtype_name', 'rcode', 'rcode_name', 'AA', 'TC', 'RD', 'RA', 'Z', 'answers', 'TTLs', 'rejected'];
+if (TABLE_FIELDS.dns.map((c) => c.field).join() !== DNS_FIELDS_EXPECTED.join()) throw new Error('duckdb-store: dnsOf does not match TABLE_FIELDS.dns');
+
+/** Leading conn columns that {@link connOf} puts in its literal (the always-present fields). */
+const CONN_LITERAL_COLUMNS = 19;
+const CONN_FIELDS_EXPECTED = ['ts', 'uid', 'orig_h', 'orig_p', 'resp_h', 'resp_p', 'community_id', 'proto', 'service', 'duration', 'orig_bytes',
+  'resp_bytes', 'conn_state', 'missed_bytes', 'history', 'orig_pkts', 'orig_ip_bytes', 'resp_pkts', 'resp_ip_bytes', 'vlan', 'interim'];
+// connOf spells the conn columns out: fail at load time, not with wrong records, if they change.
+if (TABLE_FIELDS.conn.map((c) => c.field).join() !== CONN_FIELDS_EXPECTED.join()) throw new Error('duckdb-store: connOf does not match TABLE_FIELDS.conn');
+
 /** The DuckDB {@link Store}. Create with {@link openDuckDBStore}. */
 export class DuckDBStore implements Store, ZeekTsvBulkPreparer {
   readonly backend = 'duckdb';
@@ -378,7 +509,9 @@ export class DuckDBStore implements Store, ZeekTsvBulkPreparer {
     const params: Record<string, Param> = {};
     windowClauses(window, where, params);
     partitionClauses(opts.partition, where, params);
-    const sql = `SELECT ${selectList(kind)} FROM ${kind}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ts, ingest_id`;
+    // Unordered, rows come in insertion order (DuckDB preserves it by default), so a stable sort
+    // by ts gives what ORDER BY ts, ingest_id gives.
+    const sql = `SELECT ${selectList(kind)} FROM ${kind}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}${opts.unordered === true ? '' : ' ORDER BY ts, ingest_id'}`;
     return this.readRecords(kind, sql, params);
   }
 
@@ -391,21 +524,16 @@ export class DuckDBStore implements Store, ZeekTsvBulkPreparer {
     const cols = TABLE_FIELDS[kind] as readonly { field: string; type: string }[];
     const out: Record<string, unknown>[] = [];
     const strings = new StringCache();
+    const values: unknown[][] = cols.map(() => []);
     await this.chunks(sql, params, (chunk) => {
       const n = chunk.rowCount;
-      const base = out.length;
-      for (let r = 0; r < n; r++) out.push({});
-      for (let c = 0; c < cols.length; c++) {
-        const vec = chunk.getColumnVector(c);
-        const field = cols[c]!.field;
-        const type = cols[c]!.type;
-        if (type === 'VARCHAR' && readVarchars(vec, n, strings, (r, v) => { out[base + r]![field] = v; })) continue;
-        const list = type.endsWith('[]');
-        for (let r = 0; r < n; r++) {
-          const v = vec.getItem(r);
-          if (v === null || v === undefined) continue;
-          out[base + r]![field] = list ? [...(v as DuckDBListValue).items] : typeof v === 'bigint' ? Number(v) : v;
-        }
+      for (let c = 0; c < cols.length; c++) readColumn(chunk.getColumnVector(c), cols[c]!.type, n, strings, values[c]!);
+      if (kind === 'conn') {
+        for (let r = 0; r < n; r++) out.push(connOf(values, r) ?? recordOf(cols, values, r));
+      } else if (kind === 'dns') {
+        for (let r = 0; r < n; r++) out.push(dnsOf(values, r) ?? recordOf(cols, values, r));
+      } else {
+        for (let r = 0; r < n; r++) out.push(recordOf(cols, values, r));
       }
     });
     return out as unknown as RecordMap[K][];
@@ -429,13 +557,16 @@ export class DuckDBStore implements Store, ZeekTsvBulkPreparer {
       FROM conn AS c LEFT JOIN n ON c.uid = n.uid
       WHERE TRUE${w('c')} GROUP BY c.orig_h, c.resp_h, n.name`;
     const out: ConnPair[] = [];
+    const strings = new StringCache();
+    const types = ['VARCHAR', 'VARCHAR', 'VARCHAR', 'DOUBLE', 'DOUBLE'];
+    const v: unknown[][] = types.map(() => []);
     await this.chunks(sql, params, (chunk) => {
       const n = chunk.rowCount;
-      const [o, r, nm, f, l] = [0, 1, 2, 3, 4].map((i) => chunk.getColumnVector(i));
+      for (let c = 0; c < types.length; c++) readColumn(chunk.getColumnVector(c), types[c]!, n, strings, v[c]!);
       for (let i = 0; i < n; i++) {
-        const p: ConnPair = { orig_h: o!.getItem(i) as string, resp_h: r!.getItem(i) as string, first: f!.getItem(i) as number, last: l!.getItem(i) as number };
-        const name = nm!.getItem(i) as string | null;
-        if (name !== null) p.name = name;
+        const p: ConnPair = { orig_h: v[0]![i] as string, resp_h: v[1]![i] as string, first: v[3]![i] as number, last: v[4]![i] as number };
+        const name = v[2]![i] as string | undefined;
+        if (name !== undefined) p.name = name;
         out.push(p);
       }
     });
