@@ -30,6 +30,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { openClickHouseStore } from './clickhouse/clickhouse-store.js';
 import { DayGenerator } from '../detect/bench-day.js';
+import { benchFlags, positiveWhole } from '../tools/bench-args.js';
 
 const run = promisify(execFile);
 const BENCH_DETECT = fileURLToPath(new URL('../detect/bench-detect.js', import.meta.url));
@@ -42,23 +43,12 @@ const HEAP_MB = 16384;
 interface Args { conns: number; hosts: number; only: Set<string>; partitions: number; memory: boolean }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { conns: 10_000_000, hosts: 5000, only: new Set(['duckdb', 'single', 'cluster']), partitions: 2, memory: true };
-  for (let i = 0; i < argv.length; i++) {
-    const k = argv[i]!, v = argv[i + 1];
-    const num = (): number => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n <= 0) throw new Error(`${k} needs a positive whole number, got '${v ?? ''}'`);
-      i++;
-      return n;
-    };
-    if (k === '--conns') a.conns = num();
-    else if (k === '--hosts') a.hosts = num();
-    else if (k === '--only' && v !== undefined) { a.only = new Set(v.split(',')); i++; }
-    else if (k === '--partitions') a.partitions = num();
-    else if (k === '--no-memory') a.memory = false;
-    else throw new Error(`unknown argument ${k} (see the header of src/store/bench-clickhouse.ts)`);
-  }
-  return a;
+  const f = benchFlags(argv, { strings: ['conns', 'hosts', 'only', 'partitions'], switches: ['no-memory'] }, 'src/store/bench-clickhouse.ts');
+  return {
+    conns: positiveWhole('conns', f['conns'], 10_000_000), hosts: positiveWhole('hosts', f['hosts'], 5000),
+    only: new Set(typeof f['only'] === 'string' ? f['only'].split(',') : ['duckdb', 'single', 'cluster']),
+    partitions: positiveWhole('partitions', f['partitions'], 2), memory: f['no-memory'] !== true,
+  };
 }
 
 /** The last JSON line bench-detect prints. */

@@ -18,30 +18,17 @@ import { DayGenerator } from '../detect/bench-day.js';
 import { Networks } from '../detect/networks.js';
 import { loadDataset, openStore, type Store, type TimeWindow } from './index.js';
 import type { Partition } from '../detect/partition.js';
+import { benchFlags, positiveWhole } from '../tools/bench-args.js';
 
 interface Args { store: string; conns: number; hosts: number; partitions: number; reuse: boolean; quick: boolean; partitionsOnly: boolean }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { store: '', conns: 1_000_000, hosts: 1000, partitions: 2, reuse: false, quick: false, partitionsOnly: false };
-  for (let i = 0; i < argv.length; i++) {
-    const k = argv[i]!, v = argv[i + 1];
-    const num = (): number => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n <= 0) throw new Error(`${k} needs a positive whole number, got '${v ?? ''}'`);
-      i++;
-      return n;
-    };
-    if (k === '--store' && v !== undefined) { a.store = v; i++; }
-    else if (k === '--conns') a.conns = num();
-    else if (k === '--hosts') a.hosts = num();
-    else if (k === '--partitions') a.partitions = num();
-    else if (k === '--reuse') a.reuse = true;
-    else if (k === '--quick') a.quick = true;
-    else if (k === '--partitions-only') a.partitionsOnly = true;
-    else throw new Error(`unknown argument ${k} (see the header of src/store/bench-load.ts)`);
-  }
-  if (a.store === '') throw new Error('--store LOCATION is required');
-  return a;
+  const f = benchFlags(argv, { strings: ['store', 'conns', 'hosts', 'partitions'], switches: ['reuse', 'quick', 'partitions-only'] }, 'src/store/bench-load.ts');
+  if (typeof f['store'] !== 'string' || f['store'] === '') throw new Error('--store LOCATION is required');
+  return {
+    store: f['store'], conns: positiveWhole('conns', f['conns'], 1_000_000), hosts: positiveWhole('hosts', f['hosts'], 1000),
+    partitions: positiveWhole('partitions', f['partitions'], 2), reuse: f['reuse'] === true, quick: f['quick'] === true, partitionsOnly: f['partitions-only'] === true,
+  };
 }
 
 const cpu = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
