@@ -105,41 +105,26 @@ export function declineReason(plan: ZeekTsvBulkPlan): string | undefined {
   return undefined;
 }
 
+/** Register `name` as a VARCHAR -> VARCHAR function mapping each non-NULL value with `fn` (undefined gives NULL). */
+function registerTextFunction(conn: DuckDBConnection, name: string, fn: (s: string) => string | undefined): void {
+  conn.registerScalarFunction(DuckDBScalarFunction.create({
+    name, returnType: VARCHAR, parameterTypes: [VARCHAR],
+    mainFunction: (_info, input, output) => {
+      const v = input.getColumnVector(0);
+      for (let i = 0; i < input.rowCount; i++) {
+        const s = v.getItem(i) as string | null;
+        output.setItem(i, s === null ? null : fn(s) ?? null);
+      }
+      output.flush();
+    },
+  }));
+}
+
 /** Register the scalar functions the load statement calls (once per connection). */
 export function registerBulkFunctions(conn: DuckDBConnection): void {
-  conn.registerScalarFunction(DuckDBScalarFunction.create({
-    name: FN_ADDR, returnType: VARCHAR, parameterTypes: [VARCHAR],
-    mainFunction: (_info, input, output) => {
-      const v = input.getColumnVector(0);
-      for (let i = 0; i < input.rowCount; i++) {
-        const s = v.getItem(i) as string | null;
-        output.setItem(i, s === null ? null : BULK_CONVERSIONS.addr(s) ?? null);
-      }
-      output.flush();
-    },
-  }));
-  conn.registerScalarFunction(DuckDBScalarFunction.create({
-    name: FN_UNESCAPE, returnType: VARCHAR, parameterTypes: [VARCHAR],
-    mainFunction: (_info, input, output) => {
-      const v = input.getColumnVector(0);
-      for (let i = 0; i < input.rowCount; i++) {
-        const s = v.getItem(i) as string | null;
-        output.setItem(i, s === null ? null : BULK_CONVERSIONS.unescape(s));
-      }
-      output.flush();
-    },
-  }));
-  conn.registerScalarFunction(DuckDBScalarFunction.create({
-    name: FN_NORMALIZE_NAME, returnType: VARCHAR, parameterTypes: [VARCHAR],
-    mainFunction: (_info, input, output) => {
-      const v = input.getColumnVector(0);
-      for (let i = 0; i < input.rowCount; i++) {
-        const s = v.getItem(i) as string | null;
-        output.setItem(i, s === null ? null : normalizeName(s));
-      }
-      output.flush();
-    },
-  }));
+  registerTextFunction(conn, FN_ADDR, BULK_CONVERSIONS.addr);
+  registerTextFunction(conn, FN_UNESCAPE, BULK_CONVERSIONS.unescape);
+  registerTextFunction(conn, FN_NORMALIZE_NAME, normalizeName);
   conn.registerScalarFunction(DuckDBScalarFunction.create({
     name: FN_COMMUNITY_ID, returnType: VARCHAR, parameterTypes: [VARCHAR, VARCHAR, VARCHAR, DOUBLE, DOUBLE],
     mainFunction: (_info, input, output) => {
