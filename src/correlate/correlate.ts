@@ -4,7 +4,7 @@
  * `VERDICT_RULES` and a narrative of its evidence. This is the analyst's chain of the article
  * (alert -> history -> behaviour -> verdict -> what to do) done automatically.
  */
-import type { Dataset } from '../detect/dataset.js';
+import { connsFrom, type Dataset } from '../detect/dataset.js';
 import type { ConnRecord } from '../records/schema.js';
 import { Networks } from '../detect/networks.js';
 import { rankFindings } from '../detect/finding.js';
@@ -139,11 +139,7 @@ function networkView(active: Item[], ds: Dataset | undefined, s: CorrelateSettin
   const beaconsBySrc = groupBy(active.filter((i) => i.f.detector === 'beacon' && i.wellKnown === undefined), (i) => i.f.src);
   const calls = groupBy(active.filter((i) => i.f.detector === 'beacon' || i.f.detector === 'intel'), (i) => i.f.src);
   const scans = active.filter((i) => i.f.detector === 'scan' && i.internalSrc);
-  const connsBySrc = new Map<string, ConnRecord[]>();
-  if (ds !== undefined && scans.length > 0) {
-    const srcs = new Set(scans.map((i) => i.f.src));
-    for (const c of ds.conns) if (srcs.has(c.orig_h)) (connsBySrc.get(c.orig_h) ?? connsBySrc.set(c.orig_h, []).get(c.orig_h)!).push(c);
-  }
+  const connsBySrc = ds !== undefined && scans.length > 0 ? connsFrom(ds, new Set(scans.map((i) => i.f.src))) : new Map<string, ConnRecord[]>();
   for (const scan of scans) {
     const reached = scanTargets(scan, ds !== undefined ? connsBySrc.get(scan.f.src) ?? [] : undefined);
     const own = calls.get(scan.f.src) ?? [];

@@ -4,6 +4,7 @@
  * who else talked to it), the behaviour, the verdict, what to do next.
  */
 import type { Dataset, PdnsEntry } from '../detect/dataset.js';
+import { datasetColumns, internalFlags } from '../detect/conn-table.js';
 import { fmtDuration } from '../detect/finding.js';
 import type { Incident, Verdict } from './incident.js';
 import type { Item, NetworkView } from './rules.js';
@@ -32,13 +33,22 @@ export function buildHistory(ds: Dataset | undefined): History {
   const idx = () => {
     if (index !== undefined) return index;
     index = new Map();
-    for (const c of ds?.conns ?? []) {
-      if (!ds!.internal.contains(c.orig_h)) continue;
-      let m = index.get(c.resp_h);
-      if (m === undefined) index.set(c.resp_h, (m = new Map()));
-      const t = m.get(c.orig_h);
-      if (t === undefined) m.set(c.orig_h, { host: c.orig_h, first: c.ts, last: c.ts + c.duration, conns: 1 });
-      else { t.conns++; t.first = Math.min(t.first, c.ts); t.last = Math.max(t.last, c.ts + c.duration); }
+    if (ds === undefined || ds.connCount === 0) return index;
+    // Over the connection columns, in list (time) order: no record per connection.
+    const cols = datasetColumns(ds);
+    const isInternal = internalFlags(cols, ds.internal);
+    const rowOf = new Int32Array(cols.n);
+    for (let p = 0; p < cols.n; p++) rowOf[cols.conn[p]!] = p;
+    const addr = cols.strs.values;
+    for (let i = 0; i < cols.n; i++) {
+      const p = rowOf[i]!;
+      if (!isInternal(cols.src[p]!)) continue;
+      const orig = addr[cols.src[p]!]!, resp = addr[cols.dst[p]!]!, ts = cols.ts[p]!, end = ts + cols.duration[p]!;
+      let m = index.get(resp);
+      if (m === undefined) index.set(resp, (m = new Map()));
+      const t = m.get(orig);
+      if (t === undefined) m.set(orig, { host: orig, first: ts, last: end, conns: 1 });
+      else { t.conns++; t.first = Math.min(t.first, ts); t.last = Math.max(t.last, end); }
     }
     return index;
   };

@@ -20,7 +20,7 @@ import { resolveSettings, scoreBeacon, type BeaconInput, type BeaconScore, type 
 import { GROUP_BENIGN, GROUP_HOPELESS, GROUP_PREVALENT, scoreGroups, type GroupJob, type GroupResult } from './beacon-groups.js';
 import { sharedFloat64, sharedInt32, sharedUint8 } from './shared.js';
 import type { Dataset } from './dataset.js';
-import { connColumns, connNames, PROTO_TCP, PROTO_UDP, type ConnColumns } from './conn-table.js';
+import { datasetColumns, datasetNames, PROTO_TCP, PROTO_UDP, type ConnColumns } from './conn-table.js';
 import { PairIds } from './intern.js';
 import { inPartition, type Partition } from './partition.js';
 import { SAMPLE_UIDS, findingId, fmtDuration, severityOf, type Finding } from './finding.js';
@@ -241,9 +241,8 @@ class GroupList {
 }
 
 function groupConns(ds: Dataset, minConnections: number, partition: Partition | undefined): ConnGroups {
-  const conns = ds.conns;
-  const cols = connColumns(conns, ds.nameOfConn);
-  const name = connNames(conns, ds.nameOfConn);
+  const cols = datasetColumns(ds);
+  const name = datasetNames(ds);
   const { blockStart, conn } = cols;
   const n = cols.n;
   const sources = blockStart.length - 1;
@@ -398,7 +397,6 @@ export function planBeacons(ds: Dataset, settings: Partial<BeaconDetectorSetting
   }
   const cg = groupConns(ds, s.minConnections, part);
   const nHosts = Math.max(1, ds.internalHosts().size);
-  const conns = ds.conns;
   const cols = cg.cols;
   const strs = cols.strs.values;
   const window = { start: ds.start, end: ds.end };
@@ -472,7 +470,15 @@ export function planBeacons(ds: Dataset, settings: Partial<BeaconDetectorSetting
 
   // Connection groups: their modifiers and bars now, the scoring by scoreGroups (here or in workers).
   const covered = sharedUint8(cols.n);
-  if (coveredUids.size > 0) for (let p = 0; p < cols.n; p++) if (coveredUids.has(conns[cols.conn[p]!]!.uid)) covered[p] = 1;
+  if (coveredUids.size > 0 && ds.indexOfUid !== undefined) {
+    // Column-backed: find the covered connections by uid instead of making every record.
+    const rowOf = new Int32Array(cols.n);
+    for (let p = 0; p < cols.n; p++) rowOf[cols.conn[p]!] = p;
+    for (const u of coveredUids) {
+      const i = ds.indexOfUid(u);
+      if (i >= 0) covered[rowOf[i]!] = 1;
+    }
+  } else if (coveredUids.size > 0) for (let p = 0; p < cols.n; p++) if (coveredUids.has(ds.conns[cols.conn[p]!]!.uid)) covered[p] = 1;
   const nNames = cg.byName.src.length;
   const groups = nNames + cg.byPair.src.length;
   const from = sharedInt32(groups), to = sharedInt32(groups), src = sharedInt32(groups);
@@ -487,7 +493,7 @@ export function planBeacons(ds: Dataset, settings: Partial<BeaconDetectorSetting
   /** Group g's kind, source address, name, and first connection (in time) as an event. */
   const groupOf = (g: number): { kind: 'fqdn' | 'ip_port'; src: string; fqdn: string | undefined; c0: Event } => {
     const [gs, i, kind] = g < nNames ? [cg.byName, g, 'fqdn' as const] : [cg.byPair, g - nNames, 'ip_port' as const];
-    return { kind, src: strs[gs.src[i]!]!, fqdn: kind === 'fqdn' ? strs[gs.name[i]!]! : undefined, c0: connEvent(conns[cols.conn[rowsOf(g)[0]!]!]!) };
+    return { kind, src: strs[gs.src[i]!]!, fqdn: kind === 'fqdn' ? strs[gs.name[i]!]! : undefined, c0: connEvent(ds.conn(cols.conn[rowsOf(g)[0]!]!)) };
   };
   for (let g = 0; g < groups; g++) {
     const gs = g < nNames ? cg.byName : cg.byPair;
@@ -512,7 +518,7 @@ export function planBeacons(ds: Dataset, settings: Partial<BeaconDetectorSetting
     for (const { g, r } of results) {
       const { kind, src: srcName, fqdn, c0 } = groupOf(g);
       const rows = rowsOf(g);
-      const f = finding(kind, srcName, fqdn, c0, modifiersOf(fqdn, srcName, c0), r, () => Array.from(rows, (p) => connEvent(conns[cols.conn[p]!]!)));
+      const f = finding(kind, srcName, fqdn, c0, modifiersOf(fqdn, srcName, c0), r, () => Array.from(rows, (p) => connEvent(ds.conn(cols.conn[p]!))));
       if (f !== null) found.push(f);
     }
     return found;

@@ -22,6 +22,7 @@ import type { Dataset } from './dataset.js';
 import { StringIds } from './intern.js';
 import { sharedFloat64, sharedInt32, sharedUint16, sharedUint32, sharedUint8 } from './shared.js';
 import type { Networks } from './networks.js';
+import { INTERIM_TRUE, type ConnRows } from './conn-rows.js';
 
 /** Transport codes of the `proto` column. */
 export const PROTO_TCP = 0;
@@ -267,7 +268,11 @@ export function internalFlags(cols: ConnColumns, internal: Networks): (a: number
  * pass over the records takes the names too.
  */
 export function internalSources(conns: readonly ConnRecord[], internal: Networks, nameOf?: NameOf): Set<string> {
-  const cols = connColumns(conns, nameOf);
+  return internalSourcesOf(connColumns(conns, nameOf), internal);
+}
+
+/** internalSources over columns. */
+export function internalSourcesOf(cols: ConnColumns, internal: Networks): Set<string> {
   const isInternal = internalFlags(cols, internal);
   const { blockStart, conn } = cols;
   const firsts: number[] = [];
@@ -285,8 +290,11 @@ export function internalSources(conns: readonly ConnRecord[], internal: Networks
  * demand, once per key; the set's order is by source id, not by first contact).
  */
 export function talkersIndex(conns: readonly ConnRecord[], internal: Networks, nameOf: NameOf): (key: string) => ReadonlySet<string> {
-  const cols = connColumns(conns, nameOf);
-  const name = connNames(conns, nameOf);
+  return talkersIndexOf(connColumns(conns, nameOf), connNames(conns, nameOf), internal);
+}
+
+/** talkersIndex over columns and their names (one id per row, -1 for none). */
+export function talkersIndexOf(cols: ConnColumns, name: Int32Array, internal: Networks): (key: string) => ReadonlySet<string> {
   const { blockStart } = cols;
   const isInternal = internalFlags(cols, internal);
   const nKeys = cols.strs.size;
@@ -346,4 +354,113 @@ export function talkersIndex(conns: readonly ConnRecord[], internal: Networks, n
     }
     return set;
   };
+}
+
+/**
+ * The columns of a column-backed connection list (conn-rows.ts), with the names of its rows
+ * (`nameOf(i)` for list index i) under `nameKey` in `names`: the same columns connColumns makes
+ * from the records, without a record. The list is in time order; sources get the first ids.
+ */
+export function rowColumns(rows: ConnRows, nameKey: NameOf, nameOf: (i: number) => string | undefined): ConnColumns {
+  const n = rows.n;
+  // The row columns as locals: the hot loops below read them once per row each.
+  const { origH, respH, respP, origP, origBytes, respBytes, origPkts, respPkts } = rows.c;
+  const rTs = rows.c.ts, rDuration = rows.c.duration, rProto = rows.c.proto, rState = rows.c.state, rService = rows.c.service;
+  const rInterim = rows.c.interim, rHistory = rows.c.history;
+  const addrs = rows.addrs.values;
+  const strs = new StringIds();
+  // Address id (of rows) -> id in strs; sources first, in order of their first connection.
+  const remap = new Int32Array(addrs.length).fill(-1);
+  for (let i = 0; i < n; i++) {
+    const a = origH[i]!;
+    if (remap[a] === -1) remap[a] = strs.id(addrs[a]!);
+  }
+  const sources = strs.size;
+  const blockStart = new Int32Array(sources + 1);
+  for (let i = 0; i < n; i++) blockStart[remap[origH[i]!]! + 1]++;
+  for (let s = 0; s < sources; s++) blockStart[s + 1] += blockStart[s]!;
+  const next = blockStart.slice(0, sources);
+  const conn = sharedInt32(n);
+  for (let i = 0; i < n; i++) conn[next[remap[origH[i]!]!]!++] = i;
+  // Per word id (of rows): transport code, state and service ids, history flag bits.
+  const words = rows.words.values;
+  const states = new StringIds();
+  const services = new StringIds();
+  const protoOf = new Uint8Array(words.length);
+  const stateOf = new Int32Array(words.length).fill(-1);
+  const serviceOf = new Int32Array(words.length).fill(-1);
+  const historyFlags = new Uint8Array(words.length);
+  for (let w = 0; w < words.length; w++) {
+    const v = words[w]!;
+    protoOf[w] = protoCode(v);
+    historyFlags[w] = v === '' ? FLAG_HISTORY_EMPTY : (v.includes('S') ? FLAG_HISTORY_S : 0) | (v.includes('D') ? FLAG_HISTORY_D : 0);
+  }
+  const ts = sharedFloat64(n);
+  const duration = sharedFloat64(n);
+  const bytes = sharedFloat64(n);
+  const src = sharedInt32(n);
+  const dst = sharedInt32(n);
+  const port = sharedInt32(n);
+  const origPort = sharedInt32(n);
+  const proto = sharedUint8(n);
+  const state = sharedUint16(n);
+  const service = sharedUint32(n);
+  const interim = sharedUint8(n);
+  const flags = sharedUint8(n);
+  const name = sharedInt32(n);
+  for (let p = 0; p < n; p++) {
+    const i = conn[p]!;
+    ts[p] = rTs[i]!;
+    duration[p] = rDuration[i]!;
+    bytes[p] = origBytes[i]! + respBytes[i]!;
+    src[p] = remap[origH[i]!]!;
+    const d = respH[i]!;
+    if (remap[d] === -1) remap[d] = strs.id(addrs[d]!);
+    dst[p] = remap[d]!;
+    port[p] = respP[i]!;
+    origPort[p] = origP[i]!;
+    proto[p] = protoOf[rProto[i]!]!;
+    const sw = rState[i]!;
+    if (stateOf[sw] === -1) stateOf[sw] = states.id(words[sw]!);
+    state[p] = stateOf[sw]!;
+    const vw = rService[i]!;
+    if (serviceOf[vw] === -1) serviceOf[vw] = services.id(words[vw]!);
+    service[p] = serviceOf[vw]!;
+    if (rInterim[i] === INTERIM_TRUE) interim[p] = 1;
+    let f = historyFlags[rHistory[i]!]!;
+    if (origBytes[i]! > 0) f |= FLAG_ORIG_BYTES;
+    if (origPkts[i] === 0) f |= FLAG_ORIG_PKTS_ZERO;
+    const rp = respPkts[i]!;
+    if (rp === 0) f |= FLAG_RESP_PKTS_ZERO;
+    else if (rp > 0) f |= FLAG_RESP_PKTS;
+    flags[p] = f;
+  }
+  if (states.size > 0xffff) throw new RangeError('Cannot index connections: more than 65,535 distinct conn_state values');
+  // Names last (they come after the addresses in strs, as in connColumns' later passes).
+  let lastName = '', lastNameId = -1;
+  for (let p = 0; p < n; p++) {
+    const nm = nameOf(conn[p]!);
+    if (nm === undefined) { name[p] = -1; continue; }
+    if (nm !== lastName || lastNameId < 0) { lastName = nm; lastNameId = strs.id(nm); }
+    name[p] = lastNameId;
+  }
+  const names = new Map<NameOf, Int32Array>([[nameKey, name]]);
+  return { n, conn, blockStart, ts, duration, bytes, src, dst, port, origPort, proto, state, service, interim, flags, strs, states, services, ascending: true, names };
+}
+
+/**
+ * A dataset's connection columns: the column-backed dataset's own, else built from its records
+ * (cached per list), with the dataset's names.
+ */
+export function datasetColumns(ds: Pick<Dataset, 'conns' | 'nameOfConn' | 'columns'>): ConnColumns {
+  return ds.columns !== undefined ? ds.columns() : connColumns(ds.conns, ds.nameOfConn);
+}
+
+/** The name id (into the columns' strs) of every row of datasetColumns(ds), -1 for none. */
+export function datasetNames(ds: Pick<Dataset, 'conns' | 'nameOfConn' | 'columns'>): Int32Array {
+  if (ds.columns === undefined) return connNames(ds.conns, ds.nameOfConn);
+  const cols = ds.columns();
+  const names = cols.names.get(ds.nameOfConn) ?? cols.names.values().next().value;
+  if (names === undefined) throw new Error('column-backed dataset without names');
+  return names;
 }

@@ -15,7 +15,7 @@ import type { Dataset } from './dataset.js';
 import type { Finding } from './finding.js';
 import { severityOf } from './finding.js';
 import { TOTAL_SCORE_CAP } from './long-conn.js';
-import { connColumns } from './conn-table.js';
+import { datasetColumns } from './conn-table.js';
 
 export interface FirstSeenSettings {
   /** Score added to a beacon, long-connection or mining finding whose destination is new. */
@@ -54,8 +54,8 @@ export function firstSeenOf(ds: Dataset, addresses: Iterable<string>): Map<strin
     const t = ds.firstSeen?.get(a);
     if (t !== undefined) out.set(a, t); else missing.push(a);
   }
-  if (missing.length === 0 || ds.conns.length === 0) return out;
-  const cols = connColumns(ds.conns, ds.nameOfConn);
+  if (missing.length === 0 || ds.connCount === 0) return out;
+  const cols = datasetColumns(ds);
   // slot[id] = 1 + index into `missing` of the address with that string id, 0 for others.
   const slot = new Int32Array(cols.strs.size);
   let asked = 0;

@@ -4,7 +4,7 @@
  * port of the longest. Modules downloaded by bots and miners hold connections open for hours.
  */
 import type { ConnRecord } from '../records/schema.js';
-import { connColumns, PROTO_TCP, PROTO_UDP } from './conn-table.js';
+import { datasetColumns, PROTO_TCP, PROTO_UDP } from './conn-table.js';
 import type { Dataset } from './dataset.js';
 import { inPartition, type Partition } from './partition.js';
 import { findingId, fmtDuration, severityOf, type Finding } from './finding.js';
@@ -46,7 +46,7 @@ export const LONG_CONN_DEFAULTS: Readonly<LongConnSettings> = Object.freeze({
  */
 export function detectLongConnections(ds: Dataset, settings: Partial<LongConnSettings> = {}, partition?: Partition): Finding[] {
   const s = { ...LONG_CONN_DEFAULTS, ...settings };
-  const cols = connColumns(ds.conns, ds.nameOfConn);
+  const cols = datasetColumns(ds);
   const { blockStart, conn } = cols;
   const sources = blockStart.length - 1;
   const dur = cols.duration;
@@ -100,13 +100,13 @@ export function detectLongConnections(ds: Dataset, settings: Partial<LongConnSet
     if (!any) continue;
     for (let j = b0; j < b1; j++) {
       const p = connPair[j - b0]!;
-      if (p >= 0 && pReported[p]! >= 0) reported[pReported[p]!]!.conns.push(ds.conns[conn[j]!]!);
+      if (p >= 0 && pReported[p]! >= 0) reported[pReported[p]!]!.conns.push(ds.conn(conn[j]!));
     }
   }
   reported.sort((a, b) => a.first - b.first);
   const out: Finding[] = [];
   for (const { longest: li, total, conns } of reported) {
-    const longest = ds.conns[li]!;
+    const longest = ds.conn(li);
     // One long session is the signal; many shorter ones that add up are weaker (capped at
     // TOTAL_SCORE_CAP): people reconnect to the same service all day.
     const curve = (d: number) => Math.min(1, 0.55 + 0.45 * Math.log(d / s.minSession) / Math.log(s.fullScoreAt / s.minSession));
@@ -144,7 +144,7 @@ export function detectLongConnections(ds: Dataset, settings: Partial<LongConnSet
         longest_bytes: bytes, kbit_per_s: Number(kbps.toFixed(3)), service: longest.service || null, prevalence: Number(prevalence.toFixed(3)),
         thresholds: { min_session_s: s.minSession, min_total_s: s.minTotal, full_score_at_s: s.fullScoreAt },
       },
-      reasons, uids: [longest.uid, ...conns.filter((c) => c !== longest).slice(0, 9).map((c) => c.uid)], attack: ['T1571'],
+      reasons, uids: [longest.uid, ...conns.filter((c) => c.uid !== longest.uid).slice(0, 9).map((c) => c.uid)], attack: ['T1571'],
     };
     if (fq !== undefined) f.fqdn = fq;
     out.push(f);

@@ -3,7 +3,7 @@
  * getwork), and pool names in DNS queries and TLS server names.
  */
 import type { ConnRecord } from '../records/schema.js';
-import type { Dataset } from './dataset.js';
+import { connsWithUids, type Dataset } from './dataset.js';
 import { findingId, severityOf, type Finding } from './finding.js';
 
 /**
@@ -43,8 +43,7 @@ export function detectMining(ds: Dataset): Finding[] {
   // per million connections, for the handful of sessions there usually are.
   const wanted = new Set<string>();
   for (const s of sessions.values()) for (const u of s.uids) wanted.add(u);
-  const byConn = new Map<string, ConnRecord>();
-  if (wanted.size > 0) for (const c of ds.conns) if (wanted.has(c.uid)) byConn.set(c.uid, c);
+  const byConn = connsWithUids(ds, wanted);
   for (const s of sessions.values()) {
     const conns = [...s.uids].map((u) => byConn.get(u)).filter((c) => c !== undefined);
     const duration = conns.reduce((n, c) => n + c.duration, 0);

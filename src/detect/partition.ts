@@ -108,8 +108,11 @@ export function partitionView(ds: Dataset, p: Partition): PartitionView {
   if (p.count <= 1) return { ds };
   const sources = (src: string): boolean => partitionOf(src, p.count) === p.index;
   const view = Object.create(ds) as Dataset;
+  // The connections on first use only (a column-backed dataset's records are made then; the
+  // detectors that take the view read the mining records and look connections up by uid).
+  let conns: Dataset['conns'] | undefined;
+  Object.defineProperty(view, 'conns', { get: () => (conns ??= ds.conns.filter((c) => sources(c.orig_h))) });
   Object.assign(view, {
-    conns: ds.conns.filter((c) => sources(c.orig_h)),
     dns: ds.dns.filter((d) => sources(d.orig_h)),
     tls: ds.tls.filter((t) => sources(t.orig_h)),
     http: ds.http.filter((h) => sources(h.orig_h)),

@@ -17,7 +17,7 @@ import type { Dataset } from './dataset.js';
 import { findingId, fmtDuration, SAMPLE_UIDS, severityOf, type Finding } from './finding.js';
 import { trwSteps, trwThresholds, TrwWalk, type TrwDecision, type TrwOutcome, type TrwParams } from './trw.js';
 import {
-  connColumns, FLAG_HISTORY_D, FLAG_HISTORY_EMPTY, FLAG_HISTORY_S, FLAG_ORIG_BYTES, FLAG_ORIG_PKTS_ZERO, FLAG_RESP_PKTS, FLAG_RESP_PKTS_ZERO,
+  datasetColumns, FLAG_HISTORY_D, FLAG_HISTORY_EMPTY, FLAG_HISTORY_S, FLAG_ORIG_BYTES, FLAG_ORIG_PKTS_ZERO, FLAG_RESP_PKTS, FLAG_RESP_PKTS_ZERO,
   PROTO_ICMP, PROTO_TCP, PROTO_UDP, type ConnColumns,
 } from './conn-table.js';
 
@@ -214,7 +214,6 @@ class RowGrouper {
  */
 function groupScans(ds: Dataset, cols: ConnColumns, s: ScanSettings, include: (src: number) => boolean, failedRow: (p: number) => boolean): Finding[] {
   const { blockStart, proto, dst, port, ts, conn, strs } = cols;
-  const conns = ds.conns;
   const sources = blockStart.length - 1;
   const nStrs = strs.size;
   const ports = portKeys(cols);
@@ -275,7 +274,7 @@ function groupScans(ds: Dataset, cols: ConnColumns, s: ScanSettings, include: (s
     ];
     if (internal) reasons.push(`${origH} is internal: a scanning internal host is probably infected`);
     const uids: string[] = [];
-    for (let j = r0; j < r1 && uids.length < SAMPLE_UIDS; j++) uids.push(conns[conn[rows[j]!]!]!.uid);
+    for (let j = r0; j < r1 && uids.length < SAMPLE_UIDS; j++) uids.push(ds.conn(conn[rows[j]!]!).uid);
     const f: Finding = {
       id: findingId('scan', kind, origH, horizontal ? `${respP}/${protoName}` : respH),
       detector: 'scan', kind, title: `${origH} scanned ${what} (${(share * 100).toFixed(0)}% failed)`,
@@ -325,7 +324,7 @@ function groupScans(ds: Dataset, cols: ConnColumns, s: ScanSettings, include: (s
  */
 export function detectScans(ds: Dataset, settings: Partial<ScanSettings> = {}, sources?: (src: string) => boolean): Finding[] {
   const s = scanSettings(settings);
-  const cols = connColumns(ds.conns, ds.nameOfConn);
+  const cols = datasetColumns(ds);
   const include = sources === undefined ? () => true : (src: number) => sources(cols.strs.values[src]!);
   const rules = rowRules(cols);
   const out = groupScans(ds, cols, s, include, rules.failed);
@@ -415,7 +414,7 @@ function trwOverColumns(ds: Dataset, cols: ConnColumns, params: TrwParams, inclu
   const seen = new Int32Array(strs.size).fill(-1);
   const found: { first: number; d: TrwDecision }[] = [];
   const dstOf = (p: number): string => strs.values[dst[p]!]!;
-  const uidOf = (p: number): string => ds.conns[conn[p]!]!.uid;
+  const uidOf = (p: number): string => ds.conn(conn[p]!).uid;
   for (let src = 0; src + 1 < blockStart.length; src++) {
     const b0 = blockStart[src]!, b1 = blockStart[src + 1]!;
     if (b0 === b1 || !include(src)) continue;
@@ -464,7 +463,7 @@ function icmpSweeps(ds: Dataset, cols: ConnColumns, s: ScanSettings, include: (s
       if (ts[p]! < w.firstTs) w.firstTs = ts[p]!;
       if (ts[p]! > w.last) w.last = ts[p]!;
       w.types.add(type);
-      if (w.uids.length < SAMPLE_UIDS) w.uids.push(ds.conns[conn[p]!]!.uid);
+      if (w.uids.length < SAMPLE_UIDS) w.uids.push(ds.conn(conn[p]!).uid);
     }
     for (const w of bySrc) if (w !== undefined) found.push(w);
   }

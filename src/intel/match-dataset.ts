@@ -12,7 +12,7 @@
  * The aggregation and the Finding JSON are built by IntelAggregator (intel-findings.ts), shared
  * with the matcher that runs while records are ingested.
  */
-import type { Dataset } from '../detect/dataset.js';
+import { connIterable, forEachConn, type Dataset } from '../detect/dataset.js';
 import type { Finding } from '../detect/finding.js';
 import type { IntelIndex } from './intel-index.js';
 import { IntelAggregator, type IntelMatchSettings } from './intel-findings.js';
@@ -30,7 +30,7 @@ export function matchDataset(index: IntelIndex, ds: Dataset, settings: Partial<I
   const g = new IntelAggregator(index, settings);
 
   // Direct sightings, record by record.
-  for (const c of ds.conns) g.add('conn', c);
+  forEachConn(ds, (c) => g.add('conn', c));
   for (const d of ds.dns) g.add('dns', d);
   for (const t of ds.tls) g.add('tls', t);
   for (const h of ds.http) g.add('http', h);
@@ -52,7 +52,7 @@ export function matchDataset(index: IntelIndex, ds: Dataset, settings: Partial<I
       }
     }
     g.addThroughPdns({
-      conns: ds.conns,
+      conns: connIterable(ds),
       announced: (uid) => announced.get(uid),
       ownLookup: (host, name, ip) => own.has(`${host}\x1f${name}\x1f${ip}`),
       namesOf: (ip) => ds.namesOf(ip),

@@ -28,7 +28,7 @@ export async function retroHunt(db: string, indicators: readonly Indicator[]): P
     const findings = matchDataset(IntelIndex.build([indicators]), ds);
     if (findings.length > 0) await store.saveFindings(findings);
     const range = await store.dataRange();
-    return { db, connections: ds.conns.length, first: range?.first, last: range?.last, findings };
+    return { db, connections: ds.connCount, first: range?.first, last: range?.last, findings };
   } finally {
     await store.close();
   }

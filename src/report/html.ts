@@ -125,7 +125,7 @@ export function renderHtml(m: ReportModel): string {
   const dataLine = [
     caps.length ? `${caps.length} capture(s): ${caps.map((c) => c.source).slice(0, 5).join(', ')}${caps.length > 5 ? ' ...' : ''}` : '',
     m.window.end > m.window.start ? `data ${when(m.window.start)} .. ${when(m.window.end)} (${fmtDuration(m.window.end - m.window.start)})` : '',
-    ds ? `${ds.conns.length.toLocaleString('en-US')} connections, ${ds.internalHosts().size} internal hosts` : '',
+    ds ? `${ds.connCount.toLocaleString('en-US')} connections, ${ds.internalHosts().size} internal hosts` : '',
     `${m.input.findings.length} findings`,
   ].filter(Boolean).join(' · ');
   const chips = (['confirmed', 'likely', 'suspicious', 'informational'] as const).map((v) => `<span class="chip v-${v}">${m.counts[v]} ${v}</span>`).join('');

@@ -56,7 +56,7 @@ export function renderMarkdown(m: ReportModel): string {
   const caps = m.input.captures ?? [];
   const out = [
     `# ${mdEscape(m.title)}`, '',
-    `Generated ${when(m.generated)} by c2hunt.${caps.length ? ` Input: ${caps.map((c) => code(c.source)).join(', ')}.` : ''}${m.window.end > m.window.start ? ` Data ${when(m.window.start)} .. ${when(m.window.end)} (${fmtDuration(m.window.end - m.window.start)}).` : ''}${ds ? ` ${ds.conns.length} connections, ${ds.internalHosts().size} internal hosts.` : ''} ${m.input.findings.length} findings.`, '',
+    `Generated ${when(m.generated)} by c2hunt.${caps.length ? ` Input: ${caps.map((c) => code(c.source)).join(', ')}.` : ''}${m.window.end > m.window.start ? ` Data ${when(m.window.start)} .. ${when(m.window.end)} (${fmtDuration(m.window.end - m.window.start)}).` : ''}${ds ? ` ${ds.connCount} connections, ${ds.internalHosts().size} internal hosts.` : ''} ${m.input.findings.length} findings.`, '',
     `**${m.counts.confirmed} confirmed, ${m.counts.likely} likely, ${m.counts.suspicious} suspicious, ${m.counts.informational} informational**${m.hidden > 0 ? ` (${m.hidden} below the chosen verdict not shown)` : ''}`, '',
   ];
   if (m.incidents.length === 0) out.push('No incidents: no finding rose to a verdict.', '');

@@ -4,7 +4,7 @@
  * scan's targets over time, a long connection's sessions.
  */
 import type { ConnRecord, HttpRecord } from '../records/schema.js';
-import type { Dataset } from '../detect/dataset.js';
+import { connsFrom, type Dataset } from '../detect/dataset.js';
 import { FAILED_STATES } from '../detect/scan.js';
 import type { CorrelatedFinding } from '../correlate/incident.js';
 
@@ -33,9 +33,12 @@ export class SeriesIndex {
   private connsOf(src: string): ConnRecord[] {
     if (this.conns === undefined) {
       this.conns = new Map();
-      for (const c of this.ds.conns) (this.conns.get(c.orig_h) ?? this.conns.set(c.orig_h, []).get(c.orig_h)!).push(c);
+      // Records: grouped once. Column-backed: each source's rows when asked (no record for the others).
+      if (this.ds.columns === undefined) for (const c of this.ds.conns) (this.conns.get(c.orig_h) ?? this.conns.set(c.orig_h, []).get(c.orig_h)!).push(c);
     }
-    return this.conns.get(src) ?? [];
+    let list = this.conns.get(src);
+    if (list === undefined) this.conns.set(src, (list = this.ds.columns !== undefined ? connsFrom(this.ds, new Set([src])).get(src) ?? [] : []));
+    return list;
   }
 
   private httpOf(src: string): HttpRecord[] {

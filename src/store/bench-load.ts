@@ -59,13 +59,13 @@ async function steps(store: Store, window: TimeWindow | undefined, partition: Pa
   const ro = partition !== undefined ? { partition } : undefined;
   if (quick) {
     const [ds, w, c] = await timed(() => loadDataset(store, window, new Networks(), ro));
-    return [[`loadDataset total (${ds.conns.length.toLocaleString('en-US')} conns)`, w, c]];
+    return [[`loadDataset total (${ds.connCount.toLocaleString('en-US')} conns)`, w, c]];
   }
   // loadDataset's own steps (LoadOptions.timings); then the lookups built on first use.
   const [ds, w, c] = await timed(() => loadDataset(store, window, new Networks(), {
     ...ro, timings: (step, sw, sc) => { out.push([`  ${step}`, sw, sc]); },
   }));
-  out.push([`loadDataset total (${ds.conns.length.toLocaleString('en-US')} conns)`, w, c]);
+  out.push([`loadDataset total (${ds.connCount.toLocaleString('en-US')} conns)`, w, c]);
   const [hosts, w2, c2] = await timed(async () => ds.internalHosts().size + ds.talkersOf('0.pool.ntp.org').size);
   out.push([`internal hosts + talkers (${hosts})`, w2, c2]);
   return out;

@@ -109,13 +109,13 @@ async function benchDay(): Promise<{ conn: ConnRecord[]; dns: DnsRecord[] }> {
 }
 
 /** Whole-run findings and the union of `count` partitioned loads + runs, as sorted JSON. */
-async function wholeAndUnion(s: Store, internal: Networks, count: number, window?: TimeWindow): Promise<{ whole: string[]; union: string[]; sizes: number[] }> {
-  const whole = runDetectors(await loadDataset(s, window, internal)).findings.map((f) => JSON.stringify(f)).sort();
+async function wholeAndUnion(s: Store, internal: Networks, count: number, window?: TimeWindow, columns = true): Promise<{ whole: string[]; union: string[]; sizes: number[] }> {
+  const whole = runDetectors(await loadDataset(s, window, internal, { columns })).findings.map((f) => JSON.stringify(f)).sort();
   const union: string[] = [];
   const sizes: number[] = [];
   for (let index = 0; index < count; index++) {
     const partition = { index, count };
-    const ds = await loadDataset(s, window, internal, { partition });
+    const ds = await loadDataset(s, window, internal, { partition, columns });
     sizes.push(ds.conns.length);
     for (const c of ds.conns) assert.equal(partitionOf(c.orig_h, count), index);
     for (const f of runDetectors(ds, { partition }).findings) union.push(JSON.stringify(f));
@@ -145,6 +145,12 @@ for (const [name, server] of backends) {
       const w = await wholeAndUnion(s, nets, 2, { since: range.first + 3600 });
       assert.ok(w.whole.length > 0);
       assert.deepEqual(w.union, w.whole, 'a window with a start');
+      // Connections read as records (LoadOptions.columns false) give the same, whole and split.
+      for (const window of [undefined, { since: range.first + 3600 }]) {
+        const r = await wholeAndUnion(s, nets, 2, window, false);
+        assert.deepEqual(r.whole, (await wholeAndUnion(s, nets, 1, window)).whole, 'records and columns');
+        assert.deepEqual(r.union, r.whole, 'records, partitioned');
+      }
     } finally {
       await s.close();
     }

@@ -13,8 +13,11 @@
  */
 import type { ConnRecord, RecordKind, RecordMap, RecordSink } from '../records/schema.js';
 import type { Finding } from '../detect/finding.js';
-import { buildDataset, type Dataset, type PdnsEntry } from '../detect/dataset.js';
+import { buildDataset, columnDataset, type Dataset, type PdnsEntry } from '../detect/dataset.js';
+import type { ConnRows } from '../detect/conn-rows.js';
+import { buildNaming } from '../detect/naming.js';
 import { Networks } from '../detect/networks.js';
+import { talkersIndex } from '../detect/conn-table.js';
 import { checkPartition, type Partition } from '../detect/partition.js';
 import { stableOrderBy } from '../detect/conn-order.js';
 
@@ -224,6 +227,13 @@ export interface Store {
   /** Stored records of one kind in a window, ordered by ts (only a partition's sources with `opts.partition`). */
   records<K extends RecordKind>(kind: K, window?: TimeWindow, opts?: RecordsOptions): Promise<RecordMap[K][]>;
   /**
+   * The conn records of records('conn', window, opts) as column-backed rows (conn-rows.ts) in a
+   * dataset's order, read without a record object each: what loadDataset reads connections
+   * through when the store has it (`unordered` does not apply). Undefined when a row cannot be
+   * held in columns (a field stored as NULL: its record leaves the field out); read records then.
+   */
+  connRows?(window?: TimeWindow, opts?: RecordsOptions): Promise<ConnRows | undefined>;
+  /**
    * The distinct (source, destination, name) triples of the connections of a window
    * ({@link ConnPair}), aggregated by the store: the prevalence and naming context of every source
    * that a partitioned analysis needs without reading every connection. Unordered.
@@ -291,6 +301,12 @@ export interface LoadOptions {
    * `pdns`, `firstSeen`), wall seconds and CPU seconds of this process (bench-load.ts).
    */
   timings?: (step: string, seconds: number, cpuSeconds: number) => void;
+  /**
+   * Read connections as column-backed rows when the store can (Store.connRows; default true):
+   * at millions of connections the record objects, not the work, were most of the load time and
+   * memory. false reads records (tests compare both; the findings are the same).
+   */
+  columns?: boolean;
 }
 
 /** CPU seconds of this process so far (user and system). */
@@ -325,12 +341,19 @@ export async function loadDataset(store: Store, window?: TimeWindow, internal?: 
     wall = w;
     cpu = c;
   };
-  // Unordered: buildDataset's connection list sorts by time (a stable radix sort) anyway; ties
-  // are put in uid order here, so the list is as from ORDER BY ts, uid on every backend.
-  const conn = await store.records('conn', window, { ...ro, unordered: true });
-  lap('conn');
-  tiesByUid(conn);
-  lap('conn ties');
+  const useRows = store.connRows !== undefined && opts.columns !== false;
+  let conn: ConnRecord[] | undefined;
+  let rows: ConnRows | undefined;
+  if (useRows) rows = await store.connRows!(window, ro);
+  if (rows !== undefined) lap('conn');
+  else {
+    // Unordered: buildDataset's connection list sorts by time (a stable radix sort) anyway; ties
+    // are put in uid order here, so the list is as from ORDER BY ts, uid on every backend.
+    conn = await store.records('conn', window, { ...ro, unordered: true });
+    lap('conn');
+    tiesByUid(conn);
+    lap('conn ties');
+  }
   const dns = await store.records('dns', window);
   lap('dns');
   const tls = await store.records('tls', window, ro);
@@ -340,10 +363,12 @@ export async function loadDataset(store: Store, window?: TimeWindow, internal?: 
   const mining = await store.records('mining', window, ro);
   lap('mining');
   const nets = internal ?? new Networks();
-  const ds = buildDataset({ conn, dns, tls, http, mining }, nets);
+  // The column-backed dataset names connections through `naming`, whose fallback (the stored
+  // history below) is set before anything asks for the columns.
+  const naming = rows !== undefined ? buildNaming(dns, tls, http) : undefined;
+  const ds = rows !== undefined ? columnDataset(rows, { dns, tls, http, mining }, nets, naming!) : buildDataset({ conn: conn!, dns, tls, http, mining }, nets);
   lap('buildDataset');
   const pairs = part !== undefined ? await store.connPairs(window) : undefined;
-  const context = pairs !== undefined ? everyone(pairs, ds) : undefined;
   if (part !== undefined) lap('connPairs');
   // Passive DNS from every ingest, not only this window: an address seen now is tied to a name
   // resolved last month.
@@ -352,42 +377,66 @@ export async function loadDataset(store: Store, window?: TimeWindow, internal?: 
   let own: string[] | undefined;
   const ownDsts = (): string[] => {
     if (own !== undefined) return own;
+    if (rows !== undefined) return (own = rows.destinations());
     const set = new Set<string>();
     for (const c of ds.conns) set.add(c.resp_h);
     return (own = [...set]);
   };
-  const dsts = context?.dsts ?? ownDsts();
+  const dsts = pairs !== undefined ? [...new Set(pairs.map((p) => p.resp_h))] : ownDsts();
   for (const e of await store.pdnsForIps(dsts)) {
     let l = history.get(e.ip);
     if (l === undefined) history.set(e.ip, (l = []));
     l.push(e);
   }
   lap('pdns');
-  const namesOf = (ip: string): PdnsEntry[] => history.get(ip) ?? ds.namesOf(ip);
+  const onlyInHistory = (ip: string): string | undefined => {
+    const all = history.get(ip);
+    return all !== undefined && all.length === 1 ? all[0]!.fqdn : undefined;
+  };
+  // One naming for everything: the window's own records, else the address's only name in the
+  // stored history. Beacon groups, talkers per name (prevalence) and the partition triples all
+  // name a connection the same way.
+  let nameOfConn: Dataset['nameOfConn'];
+  if (naming !== undefined) {
+    naming.fallback = onlyInHistory; // set before anything asks for the columns
+    nameOfConn = ds.nameOfConn;
+  } else {
+    nameOfConn = (c) => {
+      const n = ds.nameOfConn(c);
+      return n !== undefined ? n : onlyInHistory(c.resp_h);
+    };
+  }
+  const context = pairs !== undefined ? everyone(pairs, nets, nameOfConn) : undefined;
+  const ownNames = ds.namesOf;
+  const namesOf = (ip: string): PdnsEntry[] => history.get(ip) ?? ownNames(ip);
   // First contacts in all stored history, for the first-seen modifier. Without a window start
   // the dataset holds all of the history and the modifier reads its connections instead (a
   // partition holds only its sources' connections: it always asks the store).
   // (Without a window start, the window's own first contacts are in the triples.)
-  const earlier = ds.conns.length > 0 && (window?.since !== undefined || part !== undefined);
+  const earlier = ds.connCount > 0 && (window?.since !== undefined || part !== undefined);
   const firstSeen = !earlier ? undefined
     : window?.since === undefined && context !== undefined ? context.firstSeen
       : await store.firstSeen(ownDsts());
   const historyStart = earlier && window?.since !== undefined ? (await store.dataRange())?.first : undefined;
   lap('firstSeen');
-  return {
-    ...ds,
+  const overrides = {
     ...(context !== undefined ? { start: context.start, end: context.end, partition: part } : {}),
     ...(firstSeen !== undefined ? { firstSeen } : {}),
     ...(historyStart !== undefined ? { historyStart } : {}),
     namesOf,
-    nameOfConn: (c) => {
-      const n = ds.nameOfConn(c);
-      if (n !== undefined) return n;
-      const all = history.get(c.resp_h);
-      return all !== undefined && all.length === 1 ? all[0]!.fqdn : undefined;
-    },
-    internalHosts: context !== undefined ? () => context.hosts : () => ds.internalHosts(),
-    talkersOf: context !== undefined ? (key) => context.talkers.get(key) ?? NO_TALKERS : (key) => ds.talkersOf(key),
+    // A partition's own connections do not say who else talks to a destination: the triples do.
+    ...(context !== undefined ? {
+      internalHosts: () => context.hosts,
+      talkersOf: (key: string) => context.talkers.get(key) ?? NO_TALKERS,
+    } : {}),
+  };
+  if (naming !== undefined) return Object.assign(ds, overrides); // column-backed: its conns are a getter, not to be spread
+  let talkers: ((key: string) => ReadonlySet<string>) | undefined;
+  return {
+    ...ds,
+    ...(context === undefined ? { talkersOf: (key: string) => (talkers ??= talkersIndex(ds.conns, nets, nameOfConn))(key) } : {}),
+    ...overrides,
+    nameOfConn,
   };
 }
 
@@ -424,13 +473,13 @@ const NO_TALKERS: ReadonlySet<string> = new Set();
  * resolved to the address, else the address's only name), plus every destination and the
  * window's earliest start and latest end, and each destination's first contact in the window.
  */
-function everyone(pairs: readonly ConnPair[], ds: Dataset): {
+function everyone(pairs: readonly ConnPair[], nets: Networks, nameOfConn: Dataset['nameOfConn']): {
   hosts: Set<string>; talkers: Map<string, Set<string>>; dsts: string[]; firstSeen: Map<string, number>; start: number; end: number;
 } {
   const internal = new Map<string, boolean>();
   const isInternal = (h: string): boolean => {
     let v = internal.get(h);
-    if (v === undefined) internal.set(h, (v = ds.internal.contains(h)));
+    if (v === undefined) internal.set(h, (v = nets.contains(h)));
     return v;
   };
   const firstOf = new Map<string, number>();
@@ -458,7 +507,7 @@ function everyone(pairs: readonly ConnPair[], ds: Dataset): {
     if (name === undefined) {
       probe.orig_h = p.orig_h;
       probe.resp_h = p.resp_h;
-      name = ds.nameOfConn(probe);
+      name = nameOfConn(probe);
     }
     if (name !== undefined) add(name, p.orig_h);
   }

@@ -109,7 +109,7 @@ Examples:
         const minV = verdictRank(o.minVerdict as Verdict);
         const inc = incidents.filter((i) => verdictRank(i.verdict) >= minV);
         const count = (v: Verdict) => incidents.filter((i) => i.verdict === v).length;
-        process.stdout.write(`${r.dataset.conns.length.toLocaleString('en-US')} connections, ${r.dataset.internalHosts().size} internal hosts; `
+        process.stdout.write(`${r.dataset.connCount.toLocaleString('en-US')} connections, ${r.dataset.internalHosts().size} internal hosts; `
           + `${allowed.findings.length} finding(s) -> ${incidents.length} incident(s): ${count('confirmed')} confirmed, ${count('likely')} likely, `
           + `${count('suspicious')} suspicious, ${count('informational')} informational`
           + `${allowed.suppressed.length ? `; ${allowed.suppressed.length} finding(s) suppressed by the allow-list` : ''}\n\n`);

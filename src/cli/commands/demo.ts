@@ -65,7 +65,7 @@ evidence, and checks them against what the simulator injected.`)
           const shown = incidents.filter((i) => verdictRank(i.verdict) >= verdictRank('suspicious'));
           process.stdout.write(`\n== ${cs.title}\n`);
           if (intel) process.stdout.write(`   threat intelligence: ${intel.sources.join(', ')} (examples/intel)\n`);
-          process.stdout.write(`   simulated ${o.hosts} hosts for ${o.hours} h: ${sim.packets.toLocaleString('en-US')} packets, ${human(sim.bytes)}, ${r.dataset.conns.length.toLocaleString('en-US')} connections; `
+          process.stdout.write(`   simulated ${o.hosts} hosts for ${o.hours} h: ${sim.packets.toLocaleString('en-US')} packets, ${human(sim.bytes)}, ${r.dataset.connCount.toLocaleString('en-US')} connections; `
             + `${r.findings.length} findings -> ${incidents.length} incidents (${incidents.length - shown.length} informational not shown); analysed in ${Object.values(r.timings).reduce((a, b) => a + b, 0).toFixed(1)} s\n\n`);
           // One line per incident, then the full story of those judged likely or confirmed.
           process.stdout.write(renderIncidentsText(shown, r.findings, { color, limit: 8, brief: true }) + '\n\n');

@@ -115,7 +115,7 @@ Examples:
         if (o.json) {
           process.stdout.write(JSON.stringify({
             store: storeLabel(location), window: { since: window.since ?? null, until: window.until ?? null, rule }, config: config.path ?? null,
-            records: { conn: ds.conns.length, dns: ds.dns.length, tls: ds.tls.length, http: ds.http.length, mining: ds.mining.length },
+            records: { conn: ds.connCount, dns: ds.dns.length, tls: ds.tls.length, http: ds.http.length, mining: ds.mining.length },
             partition: partition !== undefined ? { index: partition.index + 1, count: partition.count } : null,
             internal_hosts: hosts, findings: r.findings.length, detectors,
             timings: { load: Number(load.toFixed(3)), save: Number(save.toFixed(3)) },
@@ -129,7 +129,7 @@ Examples:
         if (partition !== undefined && partition.count > 1) {
           process.stdout.write(`partition ${partition.index + 1}/${partition.count} of the sources: the connections below are its sources' (DNS lookups: every source's)\n`);
         }
-        process.stdout.write(`${ds.conns.length.toLocaleString('en-US')} connections, ${ds.dns.length.toLocaleString('en-US')} DNS lookups, ${hosts} internal hosts (loaded in ${load.toFixed(2)} s)\n\n`);
+        process.stdout.write(`${ds.connCount.toLocaleString('en-US')} connections, ${ds.dns.length.toLocaleString('en-US')} DNS lookups, ${hosts} internal hosts (loaded in ${load.toFixed(2)} s)\n\n`);
         process.stdout.write(table(['detector', 'findings', ...SEVERITIES, 'seconds'],
           detectors.map((d) => [d.detector, d.findings, ...SEVERITIES.map((s) => d.by_severity[s]), d.seconds.toFixed(2)])) + '\n');
         process.stdout.write(`\n${r.findings.length} finding(s) stored in ${save.toFixed(2)} s; list them with c2hunt findings${storeHintArgs(location)}\n`);

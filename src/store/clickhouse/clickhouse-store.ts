@@ -62,9 +62,10 @@ import { ClickHouseError, ClickHouseHttp, DEFAULT_RETRY_SECONDS, DOWN_HINT, Unav
 import { DAY_TABLES, INGEST_TABLES, MIGRATIONS, SCHEMA_VERSION, schemaVersionDdl, tableDdl } from './migrations.js';
 import { RowBinaryWriter } from './row-binary.js';
 import { ident, join, raw, sql, type Sql } from './sql.js';
-import { T, jsonNumber, microsBound, readRecord, selectColumns, writeValue } from './tables.js';
+import { T, connRowReader, jsonNumber, microsBound, readRecord, selectColumns, writeValue } from './tables.js';
 import { discoverTopology, parseLocation, type ClickHouseLocation, type Shard, type Topology } from './topology.js';
 import { checkPartition, type Partition } from '../../detect/partition.js';
+import { ConnRowsBuilder, type ConnRows } from '../../detect/conn-rows.js';
 import { ClickHouseIngest } from './ingest-batch.js';
 import { CLOSED_CONNS, IN_LIST_MAX, VIS, VISIBLE_INGESTS, visibleSource } from './visibility.js';
 import { rowToFinding, rowToIngestEntry, strList, type Row } from '../rows.js';
@@ -460,21 +461,33 @@ export class ClickHouseStore implements Store {
   // -- records ---------------------------------------------------------------------------------
 
   async records<K extends RecordKind>(kind: K, window?: TimeWindow, opts: RecordsOptions = {}): Promise<RecordMap[K][]> {
+    const { endpoint, query } = this.recordsQuery(kind, window, opts);
+    return this.client.selectRows(endpoint, `query ${this.location}`, query, (r) => readRecord(r, kind), this.loc.database);
+  }
+
+  async connRows(window?: TimeWindow, opts: RecordsOptions = {}): Promise<ConnRows> {
+    const { endpoint, query } = this.recordsQuery('conn', window, { ...opts, unordered: true });
+    let rows: ConnRowsBuilder | undefined;
+    await this.client.selectEach(endpoint, `query ${this.location}`, query, () => connRowReader((rows = new ConnRowsBuilder())), this.loc.database);
+    return rows!.finish();
+  }
+
+  /** The SELECT of records(kind, window, opts), and the server to send it to. */
+  private recordsQuery(kind: RecordKind, window: TimeWindow | undefined, opts: RecordsOptions): { endpoint: Endpoint; query: Sql } {
     if (!RECORD_KINDS.includes(kind)) throw new StoreError('STORE_BAD_ARGUMENT', `Cannot read records: unknown kind '${String(kind)}'`);
     checkWindow(window);
+    this.check();
     const p = opts.partition !== undefined && opts.partition.count > 1 ? opts.partition : undefined;
     // Unordered (the caller sorts): the server neither sorts nor holds the wide rows to do so.
     const order = opts.unordered === true ? '' : ' ORDER BY ts, uid';
-    if (p === undefined) return this.readRecords(kind, sql`SELECT ${raw(selectColumns(kind))} FROM ${visibleSource(kind, windowWhere(window))} AS src${raw(order)}`);
+    if (p === undefined) return { endpoint: this.loc.endpoint, query: sql`SELECT ${raw(selectColumns(kind))} FROM ${visibleSource(kind, windowWhere(window))} AS src${raw(order)}` };
     checkPartition(p);
     // Rows are placed on shards by halfMD5(orig_h) (ingest-batch.ts): with one partition per
     // shard, a partition is one shard's rows, read from that shard alone.
     const where = [...windowWhere(window), partitionWhere(p, kind === 'weird' ? "ifNull(orig_h, '')" : 'orig_h')];
     const shard = this.shardOfPartition(p);
     const source = shard !== undefined ? visibleSource(kind, where, (t) => this.topology.local(t)) : visibleSource(kind, where);
-    const query = sql`SELECT ${raw(selectColumns(kind))} FROM ${source} AS src${raw(order)}`;
-    this.check();
-    return this.client.selectRows(shard?.endpoint ?? this.loc.endpoint, `query ${this.location}`, query, (r) => readRecord(r, kind), this.loc.database);
+    return { endpoint: shard?.endpoint ?? this.loc.endpoint, query: sql`SELECT ${raw(selectColumns(kind))} FROM ${source} AS src${raw(order)}` };
   }
 
   /** The shard holding exactly partition `p`'s sources (one partition per equally weighted shard), if any. */

@@ -262,11 +262,25 @@ export class ClickHouseHttp {
    * arrive (a row split between chunks is read again when the rest arrives), retried.
    */
   async selectRows<R>(ep: Endpoint, what: string, query: Sql | string, readRow: (r: RowBinaryReader) => R, database?: string): Promise<R[]> {
+    let rows: R[] = [];
+    await this.selectEach(ep, what, query, () => {
+      rows = [];
+      return (r) => { rows.push(readRow(r)); };
+    }, database);
+    return rows;
+  }
+
+  /**
+   * Like selectRows, but each row goes to a reader that keeps it where it likes (columns ...).
+   * `attempt` is called at the start of every attempt (the query is retried after a lost
+   * connection) and returns the reader for it: it must drop what an earlier attempt read.
+   */
+  async selectEach(ep: Endpoint, what: string, query: Sql | string, attempt: () => (r: RowBinaryReader) => void, database?: string): Promise<void> {
     return this.retrying(what, async () => {
       const text = `${typeof query === 'string' ? query : query.text}\nFORMAT RowBinary`;
       const settings: Settings = { wait_end_of_query: 1, max_query_size: MAX_QUERY_BYTES };
       if (database !== undefined) settings.database = database;
-      const rows: R[] = [];
+      const readRow = attempt();
       let rest: Buffer | undefined;
       const strings = new StringCache();
       const onChunk = (c: Buffer): void => {
@@ -275,7 +289,7 @@ export class ClickHouseHttp {
         try {
           for (;;) {
             if (r.pos >= r.buf.length) break;
-            rows.push(readRow(r));
+            readRow(r);
             done = r.pos;
           }
         } catch (e) {
@@ -285,7 +299,6 @@ export class ClickHouseHttp {
       };
       await this.request(ep, settings, text, onChunk);
       if (rest !== undefined) throw new ClickHouseError(`The answer of ${ep.label} ended inside a row`, 'truncated answer', true, ep.label);
-      return rows;
     });
   }
 

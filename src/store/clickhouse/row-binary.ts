@@ -184,6 +184,19 @@ export class RowBinaryReader {
     }
   }
 
+  /** Length of the string the last span() call passed over. */
+  spanLen = 0;
+
+  /** Pass over a string without decoding it: its first byte's offset in `buf` (length in spanLen). */
+  span(): number {
+    const n = this.varint();
+    this.need(n);
+    const start = this.pos;
+    this.pos += n;
+    this.spanLen = n;
+    return start;
+  }
+
   str(): string {
     const n = this.varint();
     this.need(n);

@@ -15,6 +15,7 @@
  */
 import type { RecordKind, RecordMap } from '../../records/schema.js';
 import type { RowBinaryReader, RowBinaryWriter } from './row-binary.js';
+import { INTERIM_ABSENT, INTERIM_FALSE, INTERIM_TRUE, NO_VLAN, type ConnRowsBuilder } from '../../detect/conn-rows.js';
 
 /** Value types of columns (how a record value is written and read back). */
 export const enum T {
@@ -279,6 +280,37 @@ export function readRecord<K extends RecordKind>(r: RowBinaryReader, kind: K): R
     if (v !== undefined) out[c.field] = v;
   }
   return out as unknown as RecordMap[K];
+}
+
+/**
+ * A reader of conn rows (RowBinary of {@link selectColumns}('conn')) into column-backed rows
+ * (conn-rows.ts): no record, no uid or community-id string. Every field is read before the row
+ * is added, so a row cut off at the end of a chunk (the reader throws for more bytes) adds nothing.
+ */
+export function connRowReader(b: ConnRowsBuilder): (r: RowBinaryReader) => void {
+  if (!CONN_FAST) return (r) => b.add(readRecord(r, 'conn'));
+  return (r) => {
+    const ts = r.i64() / 1e6;
+    const uidAt = r.span(), uidLen = r.spanLen;
+    const origH = r.str(), origP = r.i32(), respH = r.str(), respP = r.i32();
+    const cidAt = r.span(), cidLen = r.spanLen;
+    const proto = r.str(), service = r.str(), duration = r.f64(), origBytes = r.i64(), respBytes = r.i64();
+    const state = r.str(), missed = r.i64(), history = r.str();
+    const origPkts = r.i64(), origIp = r.i64(), respPkts = r.i64(), respIp = r.i64();
+    const vlan = r.u8() === 0 ? r.i32() : NO_VLAN;
+    const interim = r.u8() === 0 ? (r.u8() === 1 ? INTERIM_TRUE : INTERIM_FALSE) : INTERIM_ABSENT;
+    const i = b.row();
+    const c = b.c;
+    c.ts[i] = ts; c.duration[i] = duration;
+    c.origBytes[i] = origBytes; c.respBytes[i] = respBytes; c.missedBytes[i] = missed;
+    c.origPkts[i] = origPkts; c.origIpBytes[i] = origIp; c.respPkts[i] = respPkts; c.respIpBytes[i] = respIp;
+    c.origP[i] = origP; c.respP[i] = respP; c.vlan[i] = vlan;
+    c.origH[i] = b.addr(origH); c.respH[i] = b.addr(respH);
+    c.proto[i] = b.word(proto); c.service[i] = b.word(service); c.state[i] = b.word(state); c.history[i] = b.word(history);
+    c.interim[i] = interim;
+    b.uid(i, r.buf, uidAt, uidLen);
+    b.communityId(i, r.buf, cidAt, cidLen);
+  };
 }
 
 /** The conn columns {@link readConn} reads, in table order (checked against RAW_COLUMNS at load). */

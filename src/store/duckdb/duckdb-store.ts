@@ -18,6 +18,7 @@ import { DuckDBInstance, LIST, VARCHAR, listValue, type DuckDBConnection, type D
 import { RECORD_KINDS, type ConnRecord, type DnsRecord, type RecordKind, type RecordMap } from '../../records/schema.js';
 import { rankFindings, type Finding } from '../../detect/finding.js';
 import type { PdnsEntry } from '../../detect/dataset.js';
+import { ConnRowsBuilder, INTERIM_FALSE, INTERIM_TRUE, type ConnRows } from '../../detect/conn-rows.js';
 import { checkPartition, type Partition } from '../../detect/partition.js';
 import {
   DEFAULT_QUERY_LIMIT, GROUP_LIST_MAX, StoreError, emptyCounts,
@@ -513,6 +514,42 @@ export class DuckDBStore implements Store, ZeekTsvBulkPreparer {
     // by ts gives what ORDER BY ts, ingest_id gives.
     const sql = `SELECT ${selectList(kind)} FROM ${kind}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}${opts.unordered === true ? '' : ' ORDER BY ts, ingest_id'}`;
     return this.readRecords(kind, sql, params);
+  }
+
+  async connRows(window?: TimeWindow, opts: RecordsOptions = {}): Promise<ConnRows | undefined> {
+    checkWindow(window);
+    const where: string[] = [];
+    const params: Record<string, Param> = {};
+    windowClauses(window, where, params);
+    partitionClauses(opts.partition, where, params);
+    const sql = `SELECT ${selectList('conn')} FROM conn${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
+    const cols = TABLE_FIELDS.conn as readonly { field: string; type: string }[];
+    const strings = new StringCache();
+    const v: unknown[][] = cols.map(() => []);
+    const b = new ConnRowsBuilder();
+    let held = true;
+    await this.chunks(sql, params, (chunk) => {
+      const n = chunk.rowCount;
+      if (!held) return;
+      for (let c = 0; c < cols.length; c++) readColumn(chunk.getColumnVector(c), cols[c]!.type, n, strings, v[c]!);
+      for (let r = 0; r < n; r++) {
+        for (let c = 0; c < CONN_LITERAL_COLUMNS; c++) if (v[c]![r] === undefined) held = false;
+        if (!held) return; // a NULL field: the record path leaves it out, columns cannot
+        const i = b.row();
+        const x = b.c;
+        // TABLE_FIELDS.conn order, as connOf reads it.
+        x.ts[i] = v[0]![r] as number; b.uidText(i, v[1]![r] as string); x.origH[i] = b.addr(v[2]![r] as string); x.origP[i] = v[3]![r] as number;
+        x.respH[i] = b.addr(v[4]![r] as string); x.respP[i] = v[5]![r] as number; b.communityIdText(i, v[6]![r] as string);
+        x.proto[i] = b.word(v[7]![r] as string); x.service[i] = b.word(v[8]![r] as string); x.duration[i] = v[9]![r] as number;
+        x.origBytes[i] = v[10]![r] as number; x.respBytes[i] = v[11]![r] as number; x.state[i] = b.word(v[12]![r] as string);
+        x.missedBytes[i] = v[13]![r] as number; x.history[i] = b.word(v[14]![r] as string); x.origPkts[i] = v[15]![r] as number;
+        x.origIpBytes[i] = v[16]![r] as number; x.respPkts[i] = v[17]![r] as number; x.respIpBytes[i] = v[18]![r] as number;
+        const vlan = v[19]![r], interim = v[20]![r];
+        if (vlan !== undefined) x.vlan[i] = vlan as number;
+        if (interim !== undefined) x.interim[i] = interim === true ? INTERIM_TRUE : INTERIM_FALSE;
+      }
+    });
+    return held ? b.finish() : undefined;
   }
 
   /**
