@@ -370,18 +370,21 @@ export function rowColumns(rows: ConnRows, nameKey: NameOf, nameOf: (i: number) 
   const addrs = rows.addrs.values;
   const strs = new StringIds();
   // Address id (of rows) -> id in strs; sources first, in order of their first connection.
+  const rowOf = rows.row; // list index -> row of rows.c
   const remap = new Int32Array(addrs.length).fill(-1);
+  const srcOf = new Int32Array(n); // list index -> source id
   for (let i = 0; i < n; i++) {
-    const a = origH[i]!;
+    const a = origH[rowOf[i]!]!;
     if (remap[a] === -1) remap[a] = strs.id(addrs[a]!);
+    srcOf[i] = remap[a]!;
   }
   const sources = strs.size;
   const blockStart = new Int32Array(sources + 1);
-  for (let i = 0; i < n; i++) blockStart[remap[origH[i]!]! + 1]++;
+  for (let i = 0; i < n; i++) blockStart[srcOf[i]! + 1]++;
   for (let s = 0; s < sources; s++) blockStart[s + 1] += blockStart[s]!;
   const next = blockStart.slice(0, sources);
   const conn = sharedInt32(n);
-  for (let i = 0; i < n; i++) conn[next[remap[origH[i]!]!]!++] = i;
+  for (let i = 0; i < n; i++) conn[next[srcOf[i]!]!++] = i;
   // Per word id (of rows): transport code, state and service ids, history flag bits.
   const words = rows.words.values;
   const states = new StringIds();
@@ -409,7 +412,7 @@ export function rowColumns(rows: ConnRows, nameKey: NameOf, nameOf: (i: number) 
   const flags = sharedUint8(n);
   const name = sharedInt32(n);
   for (let p = 0; p < n; p++) {
-    const i = conn[p]!;
+    const i = rowOf[conn[p]!]!; // the row (the columns below are read at rows, not list indices)
     ts[p] = rTs[i]!;
     duration[p] = rDuration[i]!;
     bytes[p] = origBytes[i]! + respBytes[i]!;

@@ -62,7 +62,7 @@ import { ClickHouseError, ClickHouseHttp, DEFAULT_RETRY_SECONDS, DOWN_HINT, Unav
 import { DAY_TABLES, INGEST_TABLES, MIGRATIONS, SCHEMA_VERSION, schemaVersionDdl, tableDdl } from './migrations.js';
 import { RowBinaryWriter } from './row-binary.js';
 import { ident, join, raw, sql, type Sql } from './sql.js';
-import { T, connRowReader, jsonNumber, microsBound, readRecord, selectColumns, writeValue } from './tables.js';
+import { T, connBlockReader, connRowReader, jsonNumber, microsBound, readRecord, selectColumns, writeValue } from './tables.js';
 import { discoverTopology, parseLocation, type ClickHouseLocation, type Shard, type Topology } from './topology.js';
 import { checkPartition, type Partition } from '../../detect/partition.js';
 import { ConnRowsBuilder, type ConnRows } from '../../detect/conn-rows.js';
@@ -240,6 +240,8 @@ export class ClickHouseStore implements Store {
   private ingestOpen = false;
   private lastCleanup = 0;
   private lastVersion = 0;
+  /** How connRows reads connections: Native blocks (the default), or RowBinary rows (for comparisons). */
+  rowFormat: 'Native' | 'RowBinary' = 'Native';
   /** @internal */
   readonly blockRows: number;
   /** @internal */
@@ -466,28 +468,35 @@ export class ClickHouseStore implements Store {
   }
 
   async connRows(window?: TimeWindow, opts: RecordsOptions = {}): Promise<ConnRows> {
-    const { endpoint, query } = this.recordsQuery('conn', window, { ...opts, unordered: true });
+    const { endpoint, query, count } = this.recordsQuery('conn', window, { ...opts, unordered: true });
+    // Room for every row at once: growing by doubling copied twenty columns ten times at 10 M rows.
+    const expected = num((await this.client.select<{ n: unknown }>(endpoint, `count ${this.location}`, count, this.loc.database))[0]?.n);
+    // Native: columns, not rows (native.ts); RowBinary (connRowReader) reads the same for the tests' comparison.
     let rows: ConnRowsBuilder | undefined;
-    await this.client.selectEach(endpoint, `query ${this.location}`, query, () => connRowReader((rows = new ConnRowsBuilder())), this.loc.database);
+    if (this.rowFormat === 'RowBinary') await this.client.selectEach(endpoint, `query ${this.location}`, query, () => connRowReader((rows = new ConnRowsBuilder(expected))), this.loc.database);
+    else await this.client.selectNative(endpoint, `query ${this.location}`, query, () => connBlockReader((rows = new ConnRowsBuilder(expected))), this.loc.database);
     return rows!.finish();
   }
 
   /** The SELECT of records(kind, window, opts), and the server to send it to. */
-  private recordsQuery(kind: RecordKind, window: TimeWindow | undefined, opts: RecordsOptions): { endpoint: Endpoint; query: Sql } {
+  private recordsQuery(kind: RecordKind, window: TimeWindow | undefined, opts: RecordsOptions): { endpoint: Endpoint; query: Sql; count: Sql } {
     if (!RECORD_KINDS.includes(kind)) throw new StoreError('STORE_BAD_ARGUMENT', `Cannot read records: unknown kind '${String(kind)}'`);
     checkWindow(window);
     this.check();
     const p = opts.partition !== undefined && opts.partition.count > 1 ? opts.partition : undefined;
     // Unordered (the caller sorts): the server neither sorts nor holds the wide rows to do so.
     const order = opts.unordered === true ? '' : ' ORDER BY ts, uid';
-    if (p === undefined) return { endpoint: this.loc.endpoint, query: sql`SELECT ${raw(selectColumns(kind))} FROM ${visibleSource(kind, windowWhere(window))} AS src${raw(order)}` };
+    if (p === undefined) {
+      const source = visibleSource(kind, windowWhere(window));
+      return { endpoint: this.loc.endpoint, query: sql`SELECT ${raw(selectColumns(kind))} FROM ${source} AS src${raw(order)}`, count: sql`SELECT count() AS n FROM ${source} AS src` };
+    }
     checkPartition(p);
     // Rows are placed on shards by halfMD5(orig_h) (ingest-batch.ts): with one partition per
     // shard, a partition is one shard's rows, read from that shard alone.
     const where = [...windowWhere(window), partitionWhere(p, kind === 'weird' ? "ifNull(orig_h, '')" : 'orig_h')];
     const shard = this.shardOfPartition(p);
     const source = shard !== undefined ? visibleSource(kind, where, (t) => this.topology.local(t)) : visibleSource(kind, where);
-    return { endpoint: shard?.endpoint ?? this.loc.endpoint, query: sql`SELECT ${raw(selectColumns(kind))} FROM ${source} AS src${raw(order)}` };
+    return { endpoint: shard?.endpoint ?? this.loc.endpoint, query: sql`SELECT ${raw(selectColumns(kind))} FROM ${source} AS src${raw(order)}`, count: sql`SELECT count() AS n FROM ${source} AS src` };
   }
 
   /** The shard holding exactly partition `p`'s sources (one partition per equally weighted shard), if any. */

@@ -16,6 +16,7 @@ import { StoreError } from '../store.js';
 import type { Sql } from './sql.js';
 import { NeedMoreBytes, RowBinaryReader } from './row-binary.js';
 import { StringCache } from '../strings.js';
+import { NativeBlocks, type NativeBlock } from './native.js';
 
 /** Connection attempts slower than this fail (and are retried): ms. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
@@ -299,6 +300,26 @@ export class ClickHouseHttp {
       };
       await this.request(ep, settings, text, onChunk);
       if (rest !== undefined) throw new ClickHouseError(`The answer of ${ep.label} ended inside a row`, 'truncated answer', true, ep.label);
+    });
+  }
+
+  /**
+   * A SELECT answered in the Native format (native.ts), each block to the reader `attempt`
+   * returns; `attempt` is called at the start of every attempt and must drop what an earlier
+   * one read, as in selectEach.
+   */
+  async selectNative(ep: Endpoint, what: string, query: Sql | string, attempt: () => (b: NativeBlock) => void, database?: string): Promise<void> {
+    return this.retrying(what, async () => {
+      const text = `${typeof query === 'string' ? query : query.text}\nFORMAT Native`;
+      // Streamed (no wait_end_of_query): blocks are read while the server still produces the
+      // next ones, instead of after it has held the whole answer (10 M connections: 1.5 GB).
+      // A failure after the first bytes arrives as error text where a block should begin, which
+      // NativeBlocks reports; a cut answer ends inside a block.
+      const settings: Settings = { max_query_size: MAX_QUERY_BYTES };
+      if (database !== undefined) settings.database = database;
+      const blocks = new NativeBlocks(attempt());
+      await this.request(ep, settings, text, (c) => blocks.push(c)); // a NativeServerError becomes the request's error
+      if (!blocks.end()) throw new ClickHouseError(`The answer of ${ep.label} ended inside a block`, 'truncated answer', true, ep.label);
     });
   }
 

@@ -15,6 +15,8 @@
  */
 import type { RecordKind, RecordMap } from '../../records/schema.js';
 import type { RowBinaryReader, RowBinaryWriter } from './row-binary.js';
+import { eachString, float64Column, int32Column, int64Column, type NativeBlock } from './native.js';
+import { StringCache } from '../strings.js';
 import { INTERIM_ABSENT, INTERIM_FALSE, INTERIM_TRUE, NO_VLAN, type ConnRowsBuilder } from '../../detect/conn-rows.js';
 
 /** Value types of columns (how a record value is written and read back). */
@@ -310,6 +312,63 @@ export function connRowReader(b: ConnRowsBuilder): (r: RowBinaryReader) => void 
     c.interim[i] = interim;
     b.uid(i, r.buf, uidAt, uidLen);
     b.communityId(i, r.buf, cidAt, cidLen);
+  };
+}
+
+/** The conn columns of {@link selectColumns}('conn') and their ClickHouse types, as Native blocks bring them. */
+const CONN_NATIVE: readonly [string, string][] = [
+  ['ts', 'Int64'], ['uid', 'String'], ['orig_h', 'String'], ['orig_p', 'Int32'], ['resp_h', 'String'], ['resp_p', 'Int32'],
+  ['community_id', 'String'], ['proto', 'String'], ['service', 'String'], ['duration', 'Float64'], ['orig_bytes', 'Int64'],
+  ['resp_bytes', 'Int64'], ['conn_state', 'String'], ['missed_bytes', 'Int64'], ['history', 'String'], ['orig_pkts', 'Int64'],
+  ['orig_ip_bytes', 'Int64'], ['resp_pkts', 'Int64'], ['resp_ip_bytes', 'Int64'], ['vlan', 'Nullable(Int32)'], ['interim', 'Nullable(UInt8)'],
+];
+
+/**
+ * A reader of Native blocks of conn rows (native.ts) into column-backed rows: numeric columns in
+ * one copy each, strings through the cache and the builder's ids, uid and community id as bytes.
+ * The block's columns must be {@link selectColumns}('conn') with the table's types.
+ */
+export function connBlockReader(b: ConnRowsBuilder): (block: NativeBlock) => void {
+  const strings = new StringCache();
+  return (block) => {
+    const cols = block.columns;
+    if (cols.length !== CONN_NATIVE.length || cols.some((c, i) => c.name !== CONN_NATIVE[i]![0] || c.type !== CONN_NATIVE[i]![1])) {
+      throw new Error(`Cannot read connections: the server answered columns ${cols.map((c) => `${c.name} ${c.type}`).join(', ')}`);
+    }
+    const n = block.rows;
+    if (n === 0) return;
+    const at = b.rows(n);
+    const c = b.c;
+    const d = (k: number): Buffer => cols[k]!.data;
+    int64Column(d(0), n, c.ts, at, 1e6);
+    eachString(d(1), n, (i, s, len) => b.uid(at + i, d(1), s, len));
+    const ids = (k: number, out: Int32Array, id: (s: string) => number): void => {
+      const data = d(k);
+      eachString(data, n, (i, s, len) => { out[at + i] = id(strings.get(data, s, len)); });
+    };
+    ids(2, c.origH, (x) => b.addr(x));
+    int32Column(d(3), n, c.origP, at);
+    ids(4, c.respH, (x) => b.addr(x));
+    int32Column(d(5), n, c.respP, at);
+    eachString(d(6), n, (i, s, len) => b.communityId(at + i, d(6), s, len));
+    ids(7, c.proto, (x) => b.word(x));
+    ids(8, c.service, (x) => b.word(x));
+    float64Column(d(9), n, c.duration, at);
+    int64Column(d(10), n, c.origBytes, at);
+    int64Column(d(11), n, c.respBytes, at);
+    ids(12, c.state, (x) => b.word(x));
+    int64Column(d(13), n, c.missedBytes, at);
+    ids(14, c.history, (x) => b.word(x));
+    int64Column(d(15), n, c.origPkts, at);
+    int64Column(d(16), n, c.origIpBytes, at);
+    int64Column(d(17), n, c.respPkts, at);
+    int64Column(d(18), n, c.respIpBytes, at);
+    // Nullable: a NULL flag per row, then a value per row (whatever it is under a NULL).
+    const vlan = d(19), interim = d(20);
+    for (let i = 0; i < n; i++) {
+      if (vlan[i] === 0) c.vlan[at + i] = vlan.readInt32LE(n + 4 * i);
+      c.interim[at + i] = interim[i] !== 0 ? INTERIM_ABSENT : interim[n + i] === 1 ? INTERIM_TRUE : INTERIM_FALSE;
+    }
   };
 }
 
