@@ -101,6 +101,30 @@ test('the columns of column-backed rows equal the columns made from the records,
   }), { numRuns: RUNS });
 });
 
+test('column-backed rows are named as the records are: announced names, the source\'s lookups, an address\'s only name, the history', () => {
+  fc.assert(fc.property(records, fc.array(fc.tuple(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 5 }), fc.constantFrom('a.example', 'B.example', 'c.example')), { maxLength: 8 }),
+    fc.array(fc.tuple(fc.nat(60), fc.constantFrom('tls.example', 'Other.example')), { maxLength: 6 }), (recs, lookups, announced) => {
+      const dns = lookups.map(([src, dst, name], k) => ({ ts: 900 + k, uid: `D${k}`, orig_h: `10.0.0.${src}`, orig_p: 1, resp_h: '10.0.0.53', resp_p: 53, proto: 'udp', trans_id: k, query: name, qtype: 1, rcode: 0, answers: [dst === 5 ? '2001:db8::1' : `1.2.3.${dst}`], TTLs: [1], rejected: false }) as DnsRecord);
+      const tls = announced.filter(([k]) => k < recs.length).map(([k, sni]) => ({ ts: recs[k]!.ts, uid: recs[k]!.uid, orig_h: recs[k]!.orig_h, orig_p: 1, resp_h: recs[k]!.resp_h, resp_p: 443, server_name: sni }) as TlsRecord);
+      const rows = rowsOf(recs);
+      const naming = buildNaming(dns, tls, []);
+      naming.fallback = (ip) => (ip.endsWith('.4') ? 'history.example' : undefined);
+      const ds = columnDataset(rows, { dns, tls }, new Networks(), naming);
+      const a = datasetColumns(ds);
+      const na = datasetNames(ds);
+      const list = Array.from({ length: rows.n }, (_, i) => rows.record(i));
+      const b = connColumns(list, ds.nameOfConn);
+      const nb = b.names.get(ds.nameOfConn)!;
+      const byConn = (c: typeof a, names: Int32Array): (string | undefined)[] => {
+        const out = new Array<string | undefined>(c.n);
+        for (let p = 0; p < c.n; p++) out[c.conn[p]!] = names[p]! < 0 ? undefined : c.strs.values[names[p]!];
+        return out;
+      };
+      assert.deepEqual(byConn(a, na), byConn(b, nb));
+      assert.deepEqual(byConn(a, na), list.map((c) => ds.nameOfConn(c)));
+    }), { numRuns: RUNS });
+});
+
 test('a column-backed dataset answers like the record dataset: lookups, helpers and every detector\'s findings', () => {
   const rnd = (() => { let x = 11; return (m: number) => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) % m); })();
   const recs: ConnRecord[] = [];

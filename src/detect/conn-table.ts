@@ -23,6 +23,7 @@ import { StringIds } from './intern.js';
 import { sharedFloat64, sharedInt32, sharedUint16, sharedUint32, sharedUint8 } from './shared.js';
 import type { Networks } from './networks.js';
 import { INTERIM_TRUE, type ConnRows } from './conn-rows.js';
+import type { Naming } from './naming.js';
 
 /** Transport codes of the `proto` column. */
 export const PROTO_TCP = 0;
@@ -361,7 +362,7 @@ export function talkersIndexOf(cols: ConnColumns, name: Int32Array, internal: Ne
  * (`nameOf(i)` for list index i) under `nameKey` in `names`: the same columns connColumns makes
  * from the records, without a record. The list is in time order; sources get the first ids.
  */
-export function rowColumns(rows: ConnRows, nameKey: NameOf, nameOf: (i: number) => string | undefined): ConnColumns {
+export function rowColumns(rows: ConnRows, nameKey: NameOf, naming: RowNaming): ConnColumns {
   const n = rows.n;
   // The row columns as locals: the hot loops below read them once per row each.
   const { origH, respH, respP, origP, origBytes, respBytes, origPkts, respPkts } = rows.c;
@@ -439,17 +440,42 @@ export function rowColumns(rows: ConnRows, nameKey: NameOf, nameOf: (i: number) 
     flags[p] = f;
   }
   if (states.size > 0xffff) throw new RangeError('Cannot index connections: more than 65,535 distinct conn_state values');
-  // Names last (they come after the addresses in strs, as in connColumns' later passes).
+  // Names last (they come after the addresses in strs, as in connColumns' later passes), as
+  // Naming.nameOf gives them, without a string per row: announced names by uid once each (few),
+  // each source's resolved names once per source, each address's own name once per address.
+  const announced = new Map<number, string>(); // list index -> name
+  for (const [uid, nm] of naming.announced) {
+    const i = rows.indexOfUid(uid);
+    if (i >= 0) announced.set(i, nm);
+  }
+  const ownName = new Int32Array(strs.size).fill(-2); // strs id of an address -> its own name id, -1 none, -2 not asked yet
   let lastName = '', lastNameId = -1;
-  for (let p = 0; p < n; p++) {
-    const nm = nameOf(conn[p]!);
-    if (nm === undefined) { name[p] = -1; continue; }
+  const idOf = (nm: string): number => {
     if (nm !== lastName || lastNameId < 0) { lastName = nm; lastNameId = strs.id(nm); }
-    name[p] = lastNameId;
+    return lastNameId;
+  };
+  for (let s = 0; s < sources; s++) {
+    const resolved = naming.resolvedBy(strs.values[s]!);
+    for (let p = blockStart[s]!; p < blockStart[s + 1]!; p++) {
+      const nm = announced.size > 0 ? announced.get(conn[p]!) : undefined;
+      if (nm !== undefined) { name[p] = idOf(nm); continue; }
+      const d = dst[p]!;
+      const r = resolved?.get(strs.values[d]!);
+      if (r !== undefined) { name[p] = idOf(r); continue; }
+      let own = ownName[d]!;
+      if (own === -2) {
+        const a = naming.addressName(strs.values[d]!);
+        ownName[d] = own = a === undefined ? -1 : idOf(a);
+      }
+      name[p] = own;
+    }
   }
   const names = new Map<NameOf, Int32Array>([[nameKey, name]]);
   return { n, conn, blockStart, ts, duration, bytes, src, dst, port, origPort, proto, state, service, interim, flags, strs, states, services, ascending: true, names };
 }
+
+/** How rowColumns names rows: the parts of Naming (naming.ts) it reads. */
+export type RowNaming = Pick<Naming, 'announced' | 'resolvedBy' | 'addressName'>;
 
 /**
  * A dataset's connection columns: the column-backed dataset's own, else built from its records

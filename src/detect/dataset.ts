@@ -66,7 +66,9 @@ export interface Dataset {
   partition?: Partition;
 }
 
-export function buildDataset(records: { [K in RecordKind]?: RecordMap[K][] }, internal = new Networks()): Dataset {
+/** `naming`: how to name connections (default: from the records' DNS, TLS and HTTP; loadDataset passes one with the stored history). */
+export function buildDataset(records: { [K in RecordKind]?: RecordMap[K][] }, internal = new Networks(),
+  naming = buildNaming(records.dns ?? [], records.tls ?? [], records.http ?? [])): Dataset {
   // Final records supersede interim ones of the same uid; keep the latest interim of open
   // connections; in time order (typed-array dedup and radix sort: see conn-order.ts).
   const list = connList(records.conn ?? []);
@@ -74,7 +76,6 @@ export function buildDataset(records: { [K in RecordKind]?: RecordMap[K][] }, in
   const dns = records.dns ?? [];
   const tls = records.tls ?? [];
   const http = records.http ?? [];
-  const naming = buildNaming(dns, tls, http);
 
   let { start, end } = list; // earliest start, latest end (computed with the list: one pass fewer over the records)
   if (!Number.isFinite(start)) { start = 0; end = 0; }
@@ -107,8 +108,7 @@ export function columnDataset(rows: ConnRows, records: { dns?: DnsRecord[]; tls?
   let hosts: Set<string> | undefined;
   let talkers: ((key: string) => ReadonlySet<string>) | undefined;
   const nameOfConn = (c: Pick<ConnRecord, 'uid' | 'orig_h' | 'resp_h'>): string | undefined => naming.nameOf(c.uid, c.orig_h, c.resp_h);
-  const columns = (): ConnColumns => (cols ??= rowColumns(rows, nameOfConn,
-    naming.byUid ? (i) => naming.nameOf(rows.uid(i), rows.orig_h(i), rows.resp_h(i)) : (i) => naming.nameOf('', rows.orig_h(i), rows.resp_h(i))));
+  const columns = (): ConnColumns => (cols ??= rowColumns(rows, nameOfConn, naming));
   const ds: Dataset = {
     get conns(): ConnRecord[] {
       return (conns ??= Array.from({ length: rows.n }, (_, i) => rows.record(i)));

@@ -29,6 +29,12 @@ export interface Naming {
   fallback?: (resp_h: string) => string | undefined;
   /** Some connection announced a name (nameOf reads the uid only then). */
   readonly byUid: boolean;
+  /** The names connections announced (TLS server name, else HTTP Host), by uid. */
+  readonly announced: ReadonlyMap<string, string>;
+  /** The addresses a host resolved and the (latest) name of each, if it resolved any. */
+  resolvedBy(orig_h: string): ReadonlyMap<string, string> | undefined;
+  /** An address's own name: its only name in these records, else `fallback`'s. */
+  addressName(resp_h: string): string | undefined;
 }
 
 export function buildNaming(dns: readonly DnsRecord[], tls: readonly TlsRecord[], http: readonly HttpRecord[]): Naming {
@@ -62,6 +68,12 @@ export function buildNaming(dns: readonly DnsRecord[], tls: readonly TlsRecord[]
   const naming: Naming = {
     pdns,
     byUid: nameByUid.size > 0,
+    announced: nameByUid,
+    resolvedBy: (orig_h) => resolvedBy.get(orig_h),
+    addressName: (resp_h) => {
+      const only = onlyName.get(resp_h);
+      return only !== undefined || naming.fallback === undefined ? only : naming.fallback(resp_h);
+    },
     namesOf: (ip) => [...(pdns.get(ip)?.values() ?? [])].sort((a, b) => b.count - a.count),
     nameOf: (uid, orig_h, resp_h) => {
       const n = (nameByUid.size > 0 ? nameByUid.get(uid) : undefined) ?? resolvedBy.get(orig_h)?.get(resp_h);

@@ -15,9 +15,9 @@ import type { ConnRecord, RecordKind, RecordMap, RecordSink } from '../records/s
 import type { Finding } from '../detect/finding.js';
 import { buildDataset, columnDataset, type Dataset, type PdnsEntry } from '../detect/dataset.js';
 import type { ConnRows } from '../detect/conn-rows.js';
-import { buildNaming } from '../detect/naming.js';
+import { buildNaming, type Naming } from '../detect/naming.js';
+import { StringIds } from '../detect/intern.js';
 import { Networks } from '../detect/networks.js';
-import { talkersIndex } from '../detect/conn-table.js';
 import { checkPartition, type Partition } from '../detect/partition.js';
 import { stableOrderBy } from '../detect/conn-order.js';
 
@@ -298,7 +298,7 @@ export interface LoadOptions {
   partition?: Partition;
   /**
    * Called after each step with its name (`conn`, `dns`, ..., `buildDataset`, `connPairs`,
-   * `pdns`, `firstSeen`), wall seconds and CPU seconds of this process (bench-load.ts).
+   * `pdns`, `context`, `firstSeen`), wall seconds and CPU seconds of this process (bench-load.ts).
    */
   timings?: (step: string, seconds: number, cpuSeconds: number) => void;
   /**
@@ -363,10 +363,10 @@ export async function loadDataset(store: Store, window?: TimeWindow, internal?: 
   const mining = await store.records('mining', window, ro);
   lap('mining');
   const nets = internal ?? new Networks();
-  // The column-backed dataset names connections through `naming`, whose fallback (the stored
-  // history below) is set before anything asks for the columns.
-  const naming = rows !== undefined ? buildNaming(dns, tls, http) : undefined;
-  const ds = rows !== undefined ? columnDataset(rows, { dns, tls, http, mining }, nets, naming!) : buildDataset({ conn: conn!, dns, tls, http, mining }, nets);
+  // Both kinds of dataset name connections through `naming`, whose fallback (the stored history
+  // below) is set before anything asks for a name.
+  const naming = buildNaming(dns, tls, http);
+  const ds = rows !== undefined ? columnDataset(rows, { dns, tls, http, mining }, nets, naming) : buildDataset({ conn: conn!, dns, tls, http, mining }, nets, naming);
   lap('buildDataset');
   const pairs = part !== undefined ? await store.connPairs(window) : undefined;
   if (part !== undefined) lap('connPairs');
@@ -396,17 +396,9 @@ export async function loadDataset(store: Store, window?: TimeWindow, internal?: 
   // One naming for everything: the window's own records, else the address's only name in the
   // stored history. Beacon groups, talkers per name (prevalence) and the partition triples all
   // name a connection the same way.
-  let nameOfConn: Dataset['nameOfConn'];
-  if (naming !== undefined) {
-    naming.fallback = onlyInHistory; // set before anything asks for the columns
-    nameOfConn = ds.nameOfConn;
-  } else {
-    nameOfConn = (c) => {
-      const n = ds.nameOfConn(c);
-      return n !== undefined ? n : onlyInHistory(c.resp_h);
-    };
-  }
-  const context = pairs !== undefined ? everyone(pairs, nets, nameOfConn) : undefined;
+  naming.fallback = onlyInHistory;
+  const context = pairs !== undefined ? everyone(pairs, nets, naming) : undefined;
+  if (context !== undefined) lap('context');
   const ownNames = ds.namesOf;
   const namesOf = (ip: string): PdnsEntry[] => history.get(ip) ?? ownNames(ip);
   // First contacts in all stored history, for the first-seen modifier. Without a window start
@@ -427,17 +419,10 @@ export async function loadDataset(store: Store, window?: TimeWindow, internal?: 
     // A partition's own connections do not say who else talks to a destination: the triples do.
     ...(context !== undefined ? {
       internalHosts: () => context.hosts,
-      talkersOf: (key: string) => context.talkers.get(key) ?? NO_TALKERS,
+      talkersOf: context.talkers,
     } : {}),
   };
-  if (naming !== undefined) return Object.assign(ds, overrides); // column-backed: its conns are a getter, not to be spread
-  let talkers: ((key: string) => ReadonlySet<string>) | undefined;
-  return {
-    ...ds,
-    ...(context === undefined ? { talkersOf: (key: string) => (talkers ??= talkersIndex(ds.conns, nets, nameOfConn))(key) } : {}),
-    ...overrides,
-    nameOfConn,
-  };
+  return Object.assign(ds, overrides);
 }
 
 /**
@@ -467,14 +452,16 @@ const NO_TALKERS: ReadonlySet<string> = new Set();
 
 /**
  * The whole window's prevalence context from the store's (source, destination, name) triples:
- * what buildDataset computes from every connection (internal hosts in order of their first
+ * what a dataset computes from every connection (internal hosts in order of their first
  * connection; internal talkers per destination address and per connection name, where a
  * connection without an announced name is named as the dataset names it: the name its source
- * resolved to the address, else the address's only name), plus every destination and the
+ * resolved to the address, else the address's own name), plus every destination and the
  * window's earliest start and latest end, and each destination's first contact in the window.
+ * Millions of triples: talkers are kept as (key, source) id pairs and made into sets only for
+ * the keys asked for (a Set per key for every triple cost 8 s at 2.9 M triples).
  */
-function everyone(pairs: readonly ConnPair[], nets: Networks, nameOfConn: Dataset['nameOfConn']): {
-  hosts: Set<string>; talkers: Map<string, Set<string>>; dsts: string[]; firstSeen: Map<string, number>; start: number; end: number;
+function everyone(pairs: readonly ConnPair[], nets: Networks, naming: Naming): {
+  hosts: Set<string>; talkers: (key: string) => ReadonlySet<string>; dsts: string[]; firstSeen: Map<string, number>; start: number; end: number;
 } {
   const internal = new Map<string, boolean>();
   const isInternal = (h: string): boolean => {
@@ -483,17 +470,20 @@ function everyone(pairs: readonly ConnPair[], nets: Networks, nameOfConn: Datase
     return v;
   };
   const firstOf = new Map<string, number>();
-  const talkers = new Map<string, Set<string>>();
-  const add = (key: string, src: string): void => {
-    let t = talkers.get(key);
-    if (t === undefined) talkers.set(key, (t = new Set()));
-    t.add(src);
+  const ids = new StringIds(); // sources, destinations and names
+  let keys = new Int32Array(1024), srcs = new Int32Array(1024), m = 0;
+  const add = (key: number, src: number): void => {
+    if (m === keys.length) {
+      const k = new Int32Array(2 * m); k.set(keys); keys = k;
+      const v = new Int32Array(2 * m); v.set(srcs); srcs = v;
+    }
+    keys[m] = key;
+    srcs[m++] = src;
   };
+  const ownName = new Map<string, string | undefined>();
   // Destination -> its first contact in the window.
   const dsts = new Map<string, number>();
   let start = Infinity, end = -Infinity;
-  // A connection without an announced name: the dataset's naming by address (no uid matches '').
-  const probe = { uid: '', orig_h: '', resp_h: '' } as ConnRecord;
   for (const p of pairs) {
     const d = dsts.get(p.resp_h);
     if (d === undefined || p.first < d) dsts.set(p.resp_h, p.first);
@@ -502,17 +492,41 @@ function everyone(pairs: readonly ConnPair[], nets: Networks, nameOfConn: Datase
     if (!isInternal(p.orig_h)) continue;
     const f = firstOf.get(p.orig_h);
     if (f === undefined || p.first < f) firstOf.set(p.orig_h, p.first);
-    add(p.resp_h, p.orig_h);
-    let name = p.name;
+    const src = ids.id(p.orig_h);
+    add(ids.id(p.resp_h), src);
+    // A triple without an announced name: named by address, as Naming.nameOf names it.
+    let name = p.name ?? naming.resolvedBy(p.orig_h)?.get(p.resp_h);
     if (name === undefined) {
-      probe.orig_h = p.orig_h;
-      probe.resp_h = p.resp_h;
-      name = nameOfConn(probe);
+      if (!ownName.has(p.resp_h)) ownName.set(p.resp_h, naming.addressName(p.resp_h));
+      name = ownName.get(p.resp_h);
     }
-    if (name !== undefined) add(name, p.orig_h);
+    if (name !== undefined) add(ids.id(name), src);
   }
   if (!Number.isFinite(start)) { start = 0; end = 0; }
   const hosts = new Set([...firstOf].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([h]) => h));
+  // Talkers per key on first use: a counting sort of the (key, source) pairs by key.
+  let index: { start: Int32Array; list: Int32Array } | undefined;
+  const sets = new Map<number, ReadonlySet<string>>();
+  const talkers = (key: string): ReadonlySet<string> => {
+    const k = ids.get(key);
+    if (k < 0) return NO_TALKERS;
+    if (index === undefined) {
+      const start = new Int32Array(ids.size + 1);
+      for (let j = 0; j < m; j++) start[keys[j]! + 1]++;
+      for (let x = 0; x < ids.size; x++) start[x + 1] += start[x]!;
+      const next = start.slice(0, ids.size);
+      const list = new Int32Array(m);
+      for (let j = 0; j < m; j++) list[next[keys[j]!]!++] = srcs[j]!;
+      index = { start, list };
+    }
+    let set = sets.get(k);
+    if (set === undefined) {
+      const t = new Set<string>();
+      for (let j = index.start[k]!; j < index.start[k + 1]!; j++) t.add(ids.values[index.list[j]!]!);
+      sets.set(k, (set = t.size > 0 ? t : NO_TALKERS));
+    }
+    return set;
+  };
   return { hosts, talkers, dsts: [...dsts.keys()], firstSeen: dsts, start, end };
 }
 
