@@ -17,7 +17,7 @@
  * numbers (`shard.router`, `routedPacket`, `routedSweep`). Either way the shards together emit the
  * same records as one sensor (see `SensorOptions.shard` for the differences).
  */
-import type { AppAnalyzerFactory, AppContext } from './apps/types.js';
+import type { AppAnalyzerFactory, AppContext, StreamAnalyzer } from './apps/types.js';
 import { decodePacket, quickFlowHash } from './packet/decode.js';
 import {
   IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, Packet, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, addrToString,
@@ -520,9 +520,19 @@ export class Sensor {
    */
   private probe(f: Flow, p: Packet, isOrig: boolean, tables: [ProbeTable, ProbeTable], transport: 'tcp' | 'udp'): void {
     f.probed |= isOrig ? 1 : 2;
-    const candidates = tables[isOrig ? 1 : 0][p.buf[p.payOff]!]!;
-    if (candidates.length === 0) return;
-    const bytes = p.buf.subarray(p.payOff, p.payOff + p.payCap);
+    this.identify(f, p.buf, p.payOff, p.payCap, isOrig, tables[isOrig ? 1 : 0], transport, p.ts);
+  }
+
+  /**
+   * Offer `buf[off, off + len)` (len > 0), the first payload of a direction, to the analyzers of
+   * `table` listed for its first byte. The first that claims it is attached to the flow and its
+   * service added to the conn's; it is returned (null when none claims it).
+   */
+  private identify(f: Flow, buf: Uint8Array, off: number, len: number, isOrig: boolean, table: ProbeTable,
+    transport: 'tcp' | 'udp', ts: number): StreamAnalyzer | null {
+    const candidates = table[buf[off]!]!;
+    if (candidates.length === 0) return null;
+    const bytes = buf.subarray(off, off + len);
     const id = this.flowId(f);
     for (let i = 0; i < candidates.length; i++) {
       const a = candidates[i]!;
@@ -530,13 +540,28 @@ export class Sensor {
       try {
         claimed = a.probe(bytes, isOrig, id, transport);
       } catch (e) {
-        this.weird('analyzer_probe_exception', `${a.service}: ${(e as Error).message}`, p.ts, f);
+        this.weird('analyzer_probe_exception', `${a.service}: ${(e as Error).message}`, ts, f);
       }
       if (!claimed) continue;
-      f.service = f.service ? `${f.service},${a.service}` : a.service;
-      f.app = a.create(this.context(f, id, transport));
-      return;
+      f.service = addService(f.service, a.service);
+      const app = a.create(this.context(f, id, transport));
+      f.app = app;
+      return app;
     }
+    return null;
+  }
+
+  /**
+   * `AppContext.handOver` of flow `f`: the analyzer attached so far steps aside and a content
+   * identifier (Reidentify) takes its place, so a tunnel's payload is identified and analysed as
+   * if the connection began there. See Reidentify for the design.
+   */
+  handOver(f: Flow, transport: Transport): StreamAnalyzer {
+    const t = transport === 'udp' ? 'udp' : 'tcp';
+    const tables = t === 'udp' ? this.probeUdp : this.probeTcp;
+    const r = new Reidentify((bytes, isOrig, ts) => this.identify(f, bytes, 0, bytes.length, isOrig, tables[isOrig ? 1 : 0], t, ts));
+    f.app = r;
+    return r;
   }
 
   private context(f: Flow, id: FlowId, proto: Transport): AppContext {
@@ -694,6 +719,104 @@ class FlowContext implements AppContext {
   weird(name: string, addl?: string): void {
     this.sensor.weird(name, addl ?? '', this.sensor.now, this.flow, this.id);
   }
+
+  handOver(): StreamAnalyzer {
+    return this.sensor.handOver(this.flow, this.proto);
+  }
+}
+
+/**
+ * Content identification after a hand-over (AppContext.handOver): an HTTP CONNECT or SOCKS tunnel.
+ *
+ * Design: the flow keeps one analyzer slot (`Flow.app`), and content identification (the probe
+ * tables, `Sensor.identify`) already lives in the flow layer, so a tunnel is handled by putting
+ * this small identifier in the slot in place of the analyzer that saw the tunnel open. It gets
+ * each direction's in-order payload (from reassembly, plus the bytes the old analyzer passes on),
+ * offers the first payload of each direction to the analyzers exactly as a new connection's first
+ * payload is offered (a piece shorter than REIDENTIFY_MIN_BYTES waits for more), and when one
+ * claims it, that analyzer replaces the identifier in the slot (same flow, so the same uid and
+ * conn record; its service is added: `http,ssl`). From then on payload goes straight to the
+ * tunnel's analyzer: no per-packet indirection and nothing allocated per packet; one identifier
+ * and one closure per hand-over. When the first payload of both directions went unclaimed (or was
+ * lost in a gap) the identifier is done: the tunnel's bytes are counted in the conn record but
+ * produce no other record. A tunnel inside a tunnel works the same way (the inner analyzer may
+ * hand over again).
+ */
+class Reidentify implements StreamAnalyzer {
+  done = false;
+  /** Directions whose first payload was offered and refused: 1 originator, 2 responder. */
+  private tried = 0;
+  /** A direction's first bytes while fewer than REIDENTIFY_MIN_BYTES were refused (copies). */
+  private heldOrig: Uint8Array | null = null;
+  private heldResp: Uint8Array | null = null;
+  /** The analyzer that claimed the tunnel (also the flow's analyzer from then on). */
+  private next: StreamAnalyzer | null = null;
+
+  constructor(private readonly claim: (bytes: Uint8Array, isOrig: boolean, ts: number) => StreamAnalyzer | null) {}
+
+  data(isOrig: boolean, bytes: Uint8Array, ts: number): void {
+    const next = this.next;
+    if (next !== null) {
+      // Only bytes the old analyzer passes on come this way once the tunnel is claimed.
+      if (!next.done) next.data(isOrig, bytes, ts);
+      return;
+    }
+    const bit = isOrig ? 1 : 2;
+    if (this.done || bytes.length === 0 || (this.tried & bit) !== 0) return;
+    const held = isOrig ? this.heldOrig : this.heldResp;
+    let b = bytes;
+    if (held !== null) {
+      b = new Uint8Array(held.length + bytes.length);
+      b.set(held);
+      b.set(bytes, held.length);
+    }
+    const app = this.claim(b, isOrig, ts);
+    if (app !== null) {
+      this.heldOrig = this.heldResp = null;
+      this.next = app;
+      app.data(isOrig, b, ts);
+      return;
+    }
+    if (b.length < REIDENTIFY_MIN_BYTES) {
+      // Too short to be refused for good (a tunnel's first bytes may come in a small piece).
+      const keep = b === bytes ? bytes.slice() : b;
+      if (isOrig) this.heldOrig = keep; else this.heldResp = keep;
+      return;
+    }
+    if (isOrig) this.heldOrig = null; else this.heldResp = null;
+    this.tried |= bit;
+    if (this.tried === 3) this.done = true;
+  }
+
+  gap(isOrig: boolean, len: number, ts: number): void {
+    const next = this.next;
+    if (next !== null) {
+      if (!next.done) next.gap(isOrig, len, ts);
+      return;
+    }
+    // The direction's first bytes are lost: it is not identified from the middle of a stream.
+    if (isOrig) this.heldOrig = null; else this.heldResp = null;
+    this.tried |= isOrig ? 1 : 2;
+    if (this.tried === 3) this.done = true;
+  }
+
+  end(_ts: number): void {
+    // Nothing pending: a claimed analyzer sits in the flow's slot and is ended by the flow layer.
+  }
+}
+
+/**
+ * After a hand-over, a direction's first payload shorter than this that no analyzer claims is
+ * kept (copied) and offered again with the next bytes of that direction, bytes. The signatures
+ * probes look for are short (a TLS record header and handshake type: 6; `SSH-`: 4; an HTTP
+ * method and space: at most 11), so a longer refused payload is refused for good.
+ */
+const REIDENTIFY_MIN_BYTES = 16;
+
+/** A conn's comma-separated `service` list with `name` added unless it is there already. */
+function addService(list: string, name: string): string {
+  if (list === '') return name;
+  return `,${list},`.includes(`,${name},`) ? list : `${list},${name}`;
 }
 
 function cmpUid(a: string, b: string): number {

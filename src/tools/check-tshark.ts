@@ -7,7 +7,8 @@
  *    connections, so timeouts and direction rules, which legitimately differ, do not count);
  *  - DNS: distinct (conversation, query name) and (conversation, name, A/AAAA answer): c2hunt
  *    folds retransmitted queries into one record, so packets are not the unit;
- *  - TLS: (client, server, server name) of each ClientHello with SNI;
+ *  - TLS: (client, server, server name) of each connection's ClientHello with SNI (a second
+ *    ClientHello after a HelloRetryRequest counts once);
  *  - HTTP: (host, uri) of each request.
  * Agreement = the share of tshark's items that c2hunt has too; items only c2hunt has are counted
  * and listed (--verbose), not hidden. Exit status 1 when any agreement is below --min (default
@@ -144,7 +145,13 @@ async function compare(file: string): Promise<Aspects> {
       }
     }
   }
-  for (const r of tshark(file, 'tls.handshake.type == 1 && tls.handshake.extensions_server_name', ['ip.src', 'ipv6.src', 'ip.dst', 'ipv6.dst', 'tls.handshake.extensions_server_name'])) {
+  // One per connection and name: after a TLS 1.3 HelloRetryRequest the client sends a second
+  // ClientHello on the same connection; c2hunt, like Zeek, writes one tls record per connection.
+  const sniSeen = new Set<string>();
+  for (const r of tshark(file, 'tls.handshake.type == 1 && tls.handshake.extensions_server_name', ['ip.src', 'ipv6.src', 'ip.dst', 'ipv6.dst', 'tls.handshake.extensions_server_name', 'tcp.stream', 'udp.stream'])) {
+    const conn = `${first(r[5])}/${first(r[6])} ${first(r[4])}`;
+    if (sniSeen.has(conn)) continue;
+    sniSeen.add(conn);
     add(th.sni, `${norm(first(r[0]) || first(r[1]))} ${norm(first(r[2]) || first(r[3]))} ${first(r[4])}`);
   }
   for (const r of tshark(file, 'http.request', ['http.host', 'http.request.uri'])) {

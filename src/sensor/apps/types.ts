@@ -13,6 +13,8 @@
  *   what you keep (bounded: every buffer has a limit, and hitting it is a weird).
  * - Set `done = true` when nothing more of interest can come (e.g. TLS after the certificate);
  *   the flow layer then stops delivering payload to save time.
+ * - When the connection turns into a tunnel for another protocol, call `ctx.handOver()` (see
+ *   there) instead of only stopping, so the tunnel's payload is identified and analysed too.
  */
 import type { FlowId, RecordKind, RecordMap, Transport } from '../../records/schema.js';
 
@@ -25,6 +27,17 @@ export interface AppContext {
   emit<K extends RecordKind>(kind: K, rec: RecordMap[K]): void;
   /** Report malformed or unexpected input on this connection. */
   weird(name: string, addl?: string): void;
+  /**
+   * Hand the connection over: the protocol this analyzer parsed has ended and what follows, in
+   * both directions, is another protocol to be identified by content as if the connection began
+   * here (an HTTP CONNECT tunnel). The flow layer detaches the caller (which must set `done` and
+   * expect no more payload) and attaches a content identifier, which probes the next payload of
+   * each direction and attaches the analyzer that claims it (adding its name to the conn's
+   * `service`). The identifier is returned so the caller can pass on, in order per direction, the
+   * bytes it already received past the hand-over point (e.g. the rest of the segment that held
+   * the `200` response); later payload goes to it, or to the analyzer it attached, directly.
+   */
+  handOver(): StreamAnalyzer;
 }
 
 export interface StreamAnalyzer {

@@ -3,7 +3,7 @@
  * weirds in arrays, no flow layer needed.
  */
 import type { FlowId, RecordKind, RecordMap, Transport } from '../../../records/schema.js';
-import type { AppContext } from '../types.js';
+import type { AppContext, StreamAnalyzer } from '../types.js';
 
 /** An `AppContext` that records what the analyzer emits. */
 export class FakeContext implements AppContext {
@@ -36,5 +36,14 @@ export class FakeContext implements AppContext {
   /** Names of the weirds reported. */
   weirdNames(): string[] {
     return this.weirds.map((w) => w.name);
+  }
+
+  /** Times `handOver` was called. */
+  handOvers = 0;
+
+  /** Counts the hand-over; the returned analyzer drops what it is given. */
+  handOver(): StreamAnalyzer {
+    this.handOvers++;
+    return { done: true, data() {}, gap() {}, end() {} };
   }
 }

@@ -15,6 +15,13 @@
  * Malformed input becomes a weird and the direction resynchronises on the next line that starts
  * a request (`GET `, `POST ` ...) or a response (`HTTP/1.`), within limits; past them the analyzer
  * emits what it has and stops.
+ *
+ * CONNECT: the originator's bytes after the request are held (copied, bounded) until the response.
+ * A 2xx response opens a tunnel: the analyzer emits its records, stops, and hands the connection
+ * over (`ctx.handOver()`), passing on the held bytes and the rest of the response's segment, so
+ * the tunnel's payload is identified by content (usually TLS: a tls record on the same uid, and
+ * the conn's service `http,ssl`). Any other final response: the held bytes are dropped and HTTP
+ * parsing goes on.
  */
 import type { FlowId, HttpRecord } from '../../../records/schema.js';
 import { latin1 } from '../../cursor.js';
@@ -39,6 +46,11 @@ export const HTTP_MAX_METHOD = 32;
 export const HTTP_INITIAL_HEADER_BYTES = 256;
 /** Request body bytes kept to look for a JSON-RPC miner method (getwork over HTTP), bytes. */
 export const HTTP_MINING_PEEK = 1024;
+/**
+ * Originator bytes kept after a CONNECT request while its response is awaited (a client may send
+ * its TLS ClientHello early), bytes; later ones are passed on to the tunnel as a gap.
+ */
+export const HTTP_MAX_TUNNEL_EARLY_BYTES = 16 * 1024;
 
 /** Methods recognised by content when probing and resynchronising (each followed by a space). */
 export const HTTP_METHODS: readonly string[] = [
@@ -233,6 +245,13 @@ class HttpAnalyzer implements StreamAnalyzer {
   private readonly queue: Txn[] = [];
   private depth = 0;
   private resyncs = 0;
+  /** Originator bytes received after a CONNECT request (St.Hold), for the tunnel. */
+  private early: Uint8Array | null = null;
+  private earlyLen = 0;
+  /** Held originator bytes not kept (over the limit, or after a gap): passed on as a gap. */
+  private earlyLost = 0;
+  /** A 2xx answered a CONNECT: hand the connection over once the current call has its offset. */
+  private tunnel = false;
 
   constructor(private readonly ctx: AppContext) {}
 
@@ -294,11 +313,15 @@ class HttpAnalyzer implements StreamAnalyzer {
           p = this.resync(s, bytes, p, ts);
           break;
         case St.Hold:
+          this.hold(bytes, p, n);
+          p = n;
+          break;
         case St.Dead:
           p = n;
           break;
       }
     }
+    if (this.tunnel) this.openTunnel(isOrig, p < n ? bytes.subarray(p) : EMPTY, ts);
   }
 
   gap(isOrig: boolean, len: number, _ts: number): void {
@@ -334,6 +357,8 @@ class HttpAnalyzer implements StreamAnalyzer {
         if (s.cur) s.cur.respBody += len;
         return;
       case St.Hold:
+        this.earlyLost += len;
+        return;
       case St.Dead:
         return;
       case St.Resync:
@@ -527,12 +552,19 @@ class HttpAnalyzer implements StreamAnalyzer {
     t.version ??= latin1(b, ls + 5, sp1);
     s.cur = t;
     if (code === 101 || (t.method === 'CONNECT' && code >= 200 && code < 300)) {
-      // The connection now carries another protocol (tunnel, WebSocket): nothing more for us.
+      // The connection now carries another protocol (tunnel, WebSocket): nothing more for us. A
+      // CONNECT tunnel is handed over (data() does it, knowing where the tunnel's bytes start).
       t.respDone = true;
       this.giveUp();
+      this.tunnel = code !== 101;
       return;
     }
-    if (t.method === 'CONNECT' && this.req.state === St.Hold) this.req.state = St.Start;
+    if (t.method === 'CONNECT' && this.req.state === St.Hold) {
+      // Refused: what the originator sent meanwhile is not a tunnel's (and is not parsed).
+      this.req.state = St.Start;
+      this.early = null;
+      this.earlyLen = this.earlyLost = 0;
+    }
     if (t.method === 'HEAD' || code === 204 || code === 304) this.endMessage(s);
     else if (h.chunked) this.beginChunkSize(s);
     else if (h.contentLength >= 0 && !h.te) {
@@ -545,6 +577,49 @@ class HttpAnalyzer implements StreamAnalyzer {
       if (h.contentLength === -2) this.ctx.weird('http_bad_content_length');
       s.state = St.Eof;
     }
+  }
+
+  // ---- CONNECT tunnels --------------------------------------------------------------------
+
+  /** Keep originator bytes b[p, n) sent before the CONNECT's response (bounded). */
+  private hold(b: Uint8Array, p: number, n: number): void {
+    if (this.earlyLost > 0) {
+      // Past a gap or the limit the kept bytes no longer run on: count the rest as lost.
+      this.earlyLost += n - p;
+      return;
+    }
+    const need = this.earlyLen + (n - p);
+    const k = Math.min(need, HTTP_MAX_TUNNEL_EARLY_BYTES) - this.earlyLen;
+    if (k > 0) {
+      const buf = this.early;
+      if (buf === null || buf.length < this.earlyLen + k) {
+        let cap = buf === null ? 2048 : buf.length * 2;
+        while (cap < this.earlyLen + k) cap *= 2;
+        const nb = new Uint8Array(Math.min(cap, HTTP_MAX_TUNNEL_EARLY_BYTES));
+        if (buf !== null) nb.set(buf.subarray(0, this.earlyLen));
+        this.early = nb;
+      }
+      this.early!.set(b.subarray(p, p + k), this.earlyLen);
+      this.earlyLen += k;
+    }
+    if (need > HTTP_MAX_TUNNEL_EARLY_BYTES) {
+      this.ctx.weird('http_tunnel_early_data_too_long', `over ${HTTP_MAX_TUNNEL_EARLY_BYTES} bytes before the CONNECT response`);
+      this.earlyLost += need - HTTP_MAX_TUNNEL_EARLY_BYTES;
+    }
+  }
+
+  /**
+   * A 2xx answered a CONNECT: hand the connection over and pass on what belongs to the tunnel,
+   * the held originator bytes and `rest`, the bytes after the response in this call's direction.
+   */
+  private openTunnel(isOrig: boolean, rest: Uint8Array, ts: number): void {
+    this.tunnel = false;
+    const next = this.ctx.handOver();
+    if (this.earlyLen > 0) next.data(true, this.early!.subarray(0, this.earlyLen), ts);
+    if (this.earlyLost > 0) next.gap(true, this.earlyLost, ts);
+    this.early = null;
+    this.earlyLen = this.earlyLost = 0;
+    if (rest.length > 0) next.data(isOrig, rest, ts);
   }
 
   // ---- bodies ----------------------------------------------------------------------------

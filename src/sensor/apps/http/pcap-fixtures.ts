@@ -197,6 +197,11 @@ export interface CollectingContext extends AppContext {
   of<K extends RecordKind>(kind: K): RecordMap[K][];
   /** Names of the weirds reported. */
   weirdNames(): string[];
+  /**
+   * What was passed on after `handOver` (null until it is called), in order: payload (copied)
+   * or gaps (`gap` > 0).
+   */
+  readonly tunnel: StreamChunk[] | null;
 }
 
 /** The endpoints used by hand-built tests. */
@@ -206,6 +211,7 @@ export const TEST_ID: FlowId = { orig_h: '10.0.0.1', orig_p: 49152, resp_h: '192
 export function collectingContext(id: FlowId = TEST_ID, uid = 'Ctest'): CollectingContext {
   const out: Collected[] = [];
   let lastTs = 0;
+  let tunnel: StreamChunk[] | null = null;
   return {
     uid,
     id,
@@ -225,6 +231,23 @@ export function collectingContext(id: FlowId = TEST_ID, uid = 'Ctest'): Collecti
     },
     weirdNames() {
       return out.filter((c) => c.kind === 'weird').map((c) => (c.rec as RecordMap['weird']).name);
+    },
+    get tunnel() {
+      return tunnel;
+    },
+    handOver(): StreamAnalyzer {
+      const chunks: StreamChunk[] = [];
+      tunnel = chunks;
+      return {
+        done: false,
+        data(isOrig, bytes, ts) {
+          chunks.push({ isOrig, ts, bytes: bytes.slice(), gap: 0 });
+        },
+        gap(isOrig, len, ts) {
+          chunks.push({ isOrig, ts, bytes: new Uint8Array(0), gap: len });
+        },
+        end() {},
+      };
     },
   };
 }

@@ -3,7 +3,7 @@
  * byte, and a fake AppContext that collects what an analyzer emits.
  */
 import type { FlowId, RecordKind, RecordMap, TlsRecord, Transport } from '../../../records/schema.js';
-import type { AppContext } from '../types.js';
+import type { AppContext, StreamAnalyzer } from '../types.js';
 
 /** Concatenates byte arrays. */
 export function cat(...parts: Uint8Array[]): Uint8Array {
@@ -163,5 +163,12 @@ export class FakeContext implements AppContext {
   }
   weirdNames(): string[] {
     return this.weirds.map((w) => w.name);
+  }
+  /** Times `handOver` was called. */
+  handOvers = 0;
+  /** Counts the hand-over; the returned analyzer drops what it is given. */
+  handOver(): StreamAnalyzer {
+    this.handOvers++;
+    return { done: true, data() {}, gap() {}, end() {} };
   }
 }
