@@ -1,5 +1,5 @@
 /**
- * `npm run bench:decode [-- CAPTURE] [--size-mb N] [--workers N] [--runs N] [--no-peers] [--tshark] [--memory [--flows N]]`
+ * `npm run bench:decode [-- CAPTURE] [--size-mb N] [--workers N] [--runs N] [--no-peers] [--tshark] [--threads] [--memory [--flows N]]`
  *
  * Times `c2hunt decode` (JSON logs, with the application layer; without it; with --workers N
  * decoding threads, default 2) and, on the same file, the peers that do the same job when they are
@@ -14,13 +14,18 @@
  * truncating 200 MB of logs written a moment ago costs the file system up to a second). CPU
  * seconds (user + system) are printed beside wall seconds: on a busy machine they move less.
  *
+ * --threads (Linux): one more run of each c2hunt decode, sampling /proc, prints the CPU seconds of
+ * each thread group: the main thread, the decoding workers (they name themselves c2hunt-decode-N,
+ * see sensor/parallel/worker.ts) and the process's other threads (V8's compiler and GC helpers,
+ * libuv's file reads). `--help` prints this text.
+ *
  * --memory measures bytes per active flow instead: it writes captures that open --flows (default
  * 500,000) TCP connections that all stay open (SYN only, and handshake plus a request line being
  * sent), decodes them and a tiny capture, and divides the peak-RSS difference by the flows; the
  * same for ndpiReader when installed.
  */
-import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { simulate } from '../sim/index.js';
@@ -110,13 +115,82 @@ function fmt(n: number, digits: number, width: number): string {
   return (Number.isFinite(n) ? n.toFixed(digits) : '-').padStart(width);
 }
 
+/** CPU seconds of one run's threads, by group (see --threads). */
+interface ThreadCpu { wall: number; main: number; workers: number[]; others: number; otherCount: number }
+
+/** How often --threads samples /proc, ms (a thread's last sample counts: it may end up to this much short). */
+const THREAD_SAMPLE_MS = 25;
+/** Clock ticks per second of /proc/<pid>/task/<tid>/stat (USER_HZ, 100 on Linux). */
+const CLOCK_TICKS = 100;
+
+/** Run `cmd` once, sampling each thread's CPU seconds from /proc until it exits (Linux only). */
+async function threadCpu(cmd: string[]): Promise<ThreadCpu> {
+  const t0 = process.hrtime.bigint();
+  const child = spawn(cmd[0]!, cmd.slice(1), { stdio: 'ignore' });
+  const pid = child.pid!;
+  const last = new Map<number, { name: string; cpu: number }>();
+  const sample = (): void => {
+    let tids: string[];
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      return; // exited (or not yet started)
+    }
+    for (const tid of tids) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'latin1');
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'latin1').trim();
+        last.set(Number(tid), { name, cpu: (Number(f[11]) + Number(f[12])) / CLOCK_TICKS }); // utime, stime
+      } catch {
+        // the thread ended between the listing and the read
+      }
+    }
+  };
+  const timer = setInterval(sample, THREAD_SAMPLE_MS);
+  await new Promise<void>((r) => child.once('exit', () => r()));
+  clearInterval(timer);
+  const out: ThreadCpu = { wall: Number(process.hrtime.bigint() - t0) / 1e9, main: 0, workers: [], others: 0, otherCount: 0 };
+  for (const [tid, t] of [...last].sort((a, b) => a[0] - b[0])) {
+    if (tid === pid) out.main = t.cpu;
+    else if (t.name.startsWith('c2hunt-decode')) out.workers.push(t.cpu);
+    else {
+      out.others += t.cpu;
+      out.otherCount++;
+    }
+  }
+  return out;
+}
+
+const USAGE = `usage: node dist/tools/bench-decode.js [CAPTURE] [--size-mb N] [--workers N] [--runs N] [--no-peers] [--tshark] [--threads]
+       node dist/tools/bench-decode.js --memory [--flows N]
+Times c2hunt decode (one thread, --workers N, --no-app) against ndpiReader and argus on CAPTURE (default: a
+simulated mixed capture of --size-mb MB, 1000, kept in $TMPDIR); best of --runs (3) runs taking turns.
+--threads adds each c2hunt run's CPU seconds per thread group (main, decoding workers, V8/libuv helpers).
+--memory measures bytes per active flow instead (--flows concurrent TCP connections, 500000).
+`;
+const SWITCHES = new Set(['--no-peers', '--tshark', '--threads', '--memory', '--help', '-h']);
+const VALUED = new Set(['--runs', '--size-mb', '--workers', '--flows']);
+
+/** Reject unknown flags and flags without their value (a typo must not start a long benchmark). */
+function checkArgs(args: readonly string[]): void {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (VALUED.has(a)) {
+      const v = args[++i];
+      if (v === undefined || !(Number(v) > 0)) throw new Error(`${a} needs a positive number, got '${v ?? ''}'\n${USAGE}`);
+    } else if (a.startsWith('-') && a !== '-' && !SWITCHES.has(a)) {
+      throw new Error(`unknown flag ${a}\n${USAGE}`);
+    }
+  }
+}
+
 async function speed(args: string[]): Promise<void> {
   const opt = (n: string, d: number) => (args.indexOf(n) >= 0 ? Number(args[args.indexOf(n) + 1]) : d);
   const runs = opt('--runs', 3);
   const sizeMb = opt('--size-mb', 1000);
   const workers = opt('--workers', 2);
-  const valued = new Set(['--runs', '--size-mb', '--workers', '--flows']);
-  let capture = args.find((a, i) => !a.startsWith('--') && !valued.has(args[i - 1] ?? ''));
+  let capture = args.find((a, i) => !a.startsWith('--') && !VALUED.has(args[i - 1] ?? ''));
   if (capture === undefined) {
     capture = join(tmpdir(), `c2hunt-bench-mixed-${sizeMb}mb.pcap`);
     if (!existsSync(capture)) await generate(capture, sizeMb);
@@ -155,6 +229,14 @@ async function speed(args: string[]): Promise<void> {
     peers.push(has('tshark') ? bestOf([{ tool: 'tshark (fields)', cmd: ['tshark', '-n', '-r', capture, '-T', 'fields', '-e', 'frame.number', '-e', 'dns.qry.name',
       '-e', 'tls.handshake.extensions_server_name', '-e', 'http.host'] }], 1)[0]! : missing('tshark', 'tshark'));
   }
+  // --threads: one more run of each c2hunt decode, its threads' CPU sampled from /proc.
+  const threads: [string, ThreadCpu][] = [];
+  if (args.includes('--threads') && existsSync('/proc/self/task')) {
+    for (const j of jobs) {
+      j.fresh?.();
+      threads.push([j.tool, await threadCpu(j.cmd)]);
+    }
+  }
   rmSync(out, { recursive: true, force: true });
 
   const mb = size / 1e6;
@@ -170,6 +252,15 @@ async function speed(args: string[]): Promise<void> {
     const inner = r.decodeSeconds !== undefined ? `  (decode itself ${r.decodeSeconds.toFixed(2)} s, ${(mb / r.decodeSeconds).toFixed(0)} MB/s)` : '';
     w(`${r.tool.padEnd(30)} ${fmt(r.ok ? r.seconds : NaN, 2, 8)} ${fmt(r.ok ? r.cpu : NaN, 2, 6)} ${fmt(r.ok ? mb / r.seconds : NaN, 0, 7)} ${fmt(r.ok ? packets / r.seconds / 1e6 : NaN, 2, 7)} `
       + `${fmt(r.ok ? r.rssMB : NaN, 0, 11)}  ${ratio(ours1).padStart(16)}  ${ratio(oursN).padStart(17)}${r.note ? '  ' + r.note : ''}${inner}\n`);
+  }
+  if (threads.length > 0) {
+    w(`\nCPU seconds per thread (one more run of each, sampled from /proc every ${THREAD_SAMPLE_MS} ms; helpers: V8's compiler and GC threads, libuv's file reads):\n`);
+    for (const [tool, t] of threads) {
+      const total = t.main + t.workers.reduce((a, b) => a + b, 0) + t.others;
+      w(`  ${tool.padEnd(30)} wall ${t.wall.toFixed(2)}  main ${t.main.toFixed(2)}`
+        + `${t.workers.length > 0 ? `  decoding workers ${t.workers.map((x) => x.toFixed(2)).join(' + ')}` : ''}`
+        + `  helpers ${t.others.toFixed(2)} (${t.otherCount} threads)  total ${total.toFixed(2)}\n`);
+    }
   }
   w('\nSeconds are wall time of the whole command, process start-up included; CPU s is user + system time of\n'
     + 'all its threads (the lowest of the runs). A ratio above 1 means c2hunt (application layer on, JSON logs\n'
@@ -272,5 +363,14 @@ function memory(args: string[]): void {
 }
 
 const args = process.argv.slice(2);
-if (args.includes('--memory')) memory(args);
-else await speed(args);
+if (args.includes('--help') || args.includes('-h')) process.stdout.write(USAGE);
+else {
+  try {
+    checkArgs(args);
+  } catch (e) {
+    process.stderr.write(`bench-decode: ${(e as Error).message}`);
+    process.exit(2);
+  }
+  if (args.includes('--memory')) memory(args);
+  else await speed(args);
+}

@@ -41,13 +41,13 @@ the damage; the command then exits with status 2 and says where and why.`)
     .option('--tcp-established-timeout <seconds>', 'inactivity timeout of TCP connections whose handshake was seen and that are not closed', parsePositive, 3600)
     .option('--udp-timeout <seconds>', 'UDP inactivity timeout', parsePositive, 60)
     .option('--no-app', 'skip application-layer parsing (connections only)')
-    .option('-w, --workers <n>', 'decoding threads: flows are sharded across N threads (this one and N - 1 workers)', parseWorkers, 1)
+    .option('-w, --workers <n>', 'decoding threads: flows are sharded across N threads (this one and N - 1 workers); pays with a spare core per worker (on 2 cores one thread is as fast: README, Measured)', parseWorkers, 1)
     .addHelpText('after', `
 Examples:
   c2hunt decode capture.pcap --out logs/            JSON lines in logs/conn.jsonl, logs/dns.jsonl ...
   c2hunt decode day.pcapng.gz --format zeek -o z/   Zeek TSV logs that Zeek tools read
   tcpdump -i eth0 -w - | c2hunt decode - -o live/   decode a live stream from standard input
-  c2hunt decode big.pcap --workers 2 -o logs/       shard the flows across two threads`)
+  c2hunt decode big.pcap --workers 4 -o logs/       shard the flows across four threads (8-core sensor)`)
     .action(async (captures: string[], o: {
       out: string; format: string; json?: boolean; interim: number; maxFlows: number; tcpTimeout: number; tcpEstablishedTimeout: number; udpTimeout: number; app: boolean;
       workers: number;

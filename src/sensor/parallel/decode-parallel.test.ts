@@ -200,3 +200,15 @@ test('workers agree with one thread on real captures', { skip: !existsSync(DATA)
     assert.deepEqual(counts(par.summaries[0]!), counts(one.summaries[0]!), f);
   }
 });
+
+test('decoding workers name their threads c2hunt-decode-<shard> (top -H, bench-decode --threads)', { skip: process.platform !== 'linux' && 'Linux only' }, () => withDir(async (dir) => {
+  const file = join(dir, 'mixed.pcap');
+  writeFileSync(file, pcapFile(mixedCapture(7)));
+  // A worker sink whose factory, run in each worker thread, leaves a file named after the thread.
+  const probe = `import { readFileSync, writeFileSync } from 'node:fs';
+export function probe(dir) { writeFileSync(dir + '/' + readFileSync('/proc/thread-self/comm', 'utf8').trim(), ''); return { write() {} }; }`;
+  await decodeCaptures([file], { write() {} }, {
+    workers: 3, workerSink: { module: `data:text/javascript,${encodeURIComponent(probe)}`, factory: 'probe', arg: dir },
+  });
+  assert.deepEqual(readdirSync(dir).filter((f) => f !== 'mixed.pcap').sort(), ['c2hunt-decode-1', 'c2hunt-decode-2']);
+}));

@@ -4,6 +4,7 @@
  * along, so everything happens as in one thread), and sends the records back in batches or
  * writes them into a sink of its own. Started by decode-parallel.ts with a WorkerConfig.
  */
+import { writeFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { DEFAULT_ANALYZERS } from '../apps/registry.js';
 import { Sensor } from '../sensor.js';
@@ -14,9 +15,24 @@ import { ROUTE_ENTRY, ROUTE_EXTRA, ROUTE_SWEEP } from './route.js';
 
 /** Records per batch message (a batch also goes out after every chunk). */
 const BATCH_RECORDS = 2048;
+/** Decoding threads call themselves `c2hunt-decode-<shard>` (`top -H`, /proc: per-thread CPU, see bench-decode). */
+const WORKER_THREAD_NAME = 'c2hunt-decode';
+/** Longest thread name Linux keeps, bytes. */
+const THREAD_NAME_BYTES = 15;
+
+/** Name this OS thread (Linux, best effort: elsewhere or when /proc is not writable nothing happens). */
+function nameThread(name: string): void {
+  if (process.platform !== 'linux') return;
+  try {
+    writeFileSync('/proc/thread-self/comm', name.slice(0, THREAD_NAME_BYTES));
+  } catch {
+    // only cosmetic
+  }
+}
 
 const cfg = workerData as WorkerConfig;
 const port = parentPort!;
+nameThread(`${WORKER_THREAD_NAME}-${cfg.index}`);
 const post = (m: FromWorker): void => port.postMessage(m);
 
 const encoder = new RecordEncoder();
