@@ -147,3 +147,24 @@ test('inline and out-of-line strings, NULLs after non-NULL chunks, BIGINT halves
     inst.closeSync();
   }
 });
+
+test('connections read back as records and as column-backed rows: BIGINT counters beyond 32 bits, negative, NULL vlan, several chunks', async () => {
+  const s = await openDuckDBStore(':memory:');
+  try {
+    const conns = Array.from({ length: 5000 }, (_, i) => {
+      const c = conn({ ts: T0 + i / 10, orig_h: `10.0.${i % 3}.${i % 200}`, resp_h: `198.51.100.${i % 77}`, resp_p: 443, uid: `Cbig${i}` });
+      c.orig_bytes = 2 ** 52 + i;
+      c.resp_bytes = -(2 ** 40) - i;
+      c.missed_bytes = i % 2 ? 2 ** 33 : 0;
+      if (i % 7 === 0) c.vlan = i % 4096;
+      return c;
+    });
+    await ingestRecords(s, 'big', { conn: conns });
+    const records = await s.records('conn');
+    assert.deepEqual(records, conns);
+    const rows = (await s.connRows())!;
+    assert.deepEqual(Array.from({ length: rows.n }, (_, i) => rows.record(i)), conns);
+  } finally {
+    await s.close();
+  }
+});

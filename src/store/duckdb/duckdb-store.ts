@@ -526,8 +526,13 @@ export class DuckDBStore implements Store, ZeekTsvBulkPreparer {
     const cols = TABLE_FIELDS.conn as readonly { field: string; type: string }[];
     const strings = new StringCache();
     const v: unknown[][] = cols.map(() => []);
-    const b = new ConnRowsBuilder();
+    // Room for every row at once (growing by doubling copies twenty columns ten times at 10 M rows).
+    const counted = await this.rows(`SELECT count(*) AS n FROM conn${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`, params);
+    const b = new ConnRowsBuilder(num(counted[0]?.n));
     let held = true;
+    // Consecutive rows often share these strings (the cache hands out the same string for the
+    // same bytes): compare with the last one before looking the id up.
+    const last = { oh: '', ohId: -1, rh: '', rhId: -1, pr: '', prId: -1, sv: '', svId: -1, st: '', stId: -1, hi: '', hiId: -1 };
     await this.chunks(sql, params, (chunk) => {
       const n = chunk.rowCount;
       if (!held) return;
@@ -538,11 +543,18 @@ export class DuckDBStore implements Store, ZeekTsvBulkPreparer {
         const i = b.row();
         const x = b.c;
         // TABLE_FIELDS.conn order, as connOf reads it.
-        x.ts[i] = v[0]![r] as number; b.uidText(i, v[1]![r] as string); x.origH[i] = b.addr(v[2]![r] as string); x.origP[i] = v[3]![r] as number;
-        x.respH[i] = b.addr(v[4]![r] as string); x.respP[i] = v[5]![r] as number; b.communityIdText(i, v[6]![r] as string);
-        x.proto[i] = b.word(v[7]![r] as string); x.service[i] = b.word(v[8]![r] as string); x.duration[i] = v[9]![r] as number;
-        x.origBytes[i] = v[10]![r] as number; x.respBytes[i] = v[11]![r] as number; x.state[i] = b.word(v[12]![r] as string);
-        x.missedBytes[i] = v[13]![r] as number; x.history[i] = b.word(v[14]![r] as string); x.origPkts[i] = v[15]![r] as number;
+        const oh = v[2]![r] as string, rh = v[4]![r] as string, pr = v[7]![r] as string, sv = v[8]![r] as string, st = v[12]![r] as string, hi = v[14]![r] as string;
+        if (oh !== last.oh || last.ohId < 0) { last.oh = oh; last.ohId = b.addr(oh); }
+        if (rh !== last.rh || last.rhId < 0) { last.rh = rh; last.rhId = b.addr(rh); }
+        if (pr !== last.pr || last.prId < 0) { last.pr = pr; last.prId = b.word(pr); }
+        if (sv !== last.sv || last.svId < 0) { last.sv = sv; last.svId = b.word(sv); }
+        if (st !== last.st || last.stId < 0) { last.st = st; last.stId = b.word(st); }
+        if (hi !== last.hi || last.hiId < 0) { last.hi = hi; last.hiId = b.word(hi); }
+        x.ts[i] = v[0]![r] as number; b.uidText(i, v[1]![r] as string); x.origH[i] = last.ohId; x.origP[i] = v[3]![r] as number;
+        x.respH[i] = last.rhId; x.respP[i] = v[5]![r] as number; b.communityIdText(i, v[6]![r] as string);
+        x.proto[i] = last.prId; x.service[i] = last.svId; x.duration[i] = v[9]![r] as number;
+        x.origBytes[i] = v[10]![r] as number; x.respBytes[i] = v[11]![r] as number; x.state[i] = last.stId;
+        x.missedBytes[i] = v[13]![r] as number; x.history[i] = last.hiId; x.origPkts[i] = v[15]![r] as number;
         x.origIpBytes[i] = v[16]![r] as number; x.respPkts[i] = v[17]![r] as number; x.respIpBytes[i] = v[18]![r] as number;
         const vlan = v[19]![r], interim = v[20]![r];
         if (vlan !== undefined) x.vlan[i] = vlan as number;
