@@ -463,14 +463,24 @@ const NO_TALKERS: ReadonlySet<string> = new Set();
 function everyone(pairs: readonly ConnPair[], nets: Networks, naming: Naming): {
   hosts: Set<string>; talkers: (key: string) => ReadonlySet<string>; dsts: string[]; firstSeen: Map<string, number>; start: number; end: number;
 } {
-  const internal = new Map<string, boolean>();
-  const isInternal = (h: string): boolean => {
-    let v = internal.get(h);
-    if (v === undefined) internal.set(h, (v = nets.contains(h)));
-    return v;
+  // Per id (sources, destinations and names share one id space): grown arrays instead of string-keyed maps.
+  const ids = new StringIds();
+  let firstAsDst = new Float64Array(1024).fill(Infinity); // destination id -> first contact
+  let firstAsSrc = new Float64Array(1024).fill(Infinity); // internal source id -> first connection
+  let kind = new Uint8Array(1024); // bit 1: internal asked, bit 2: internal, bit 4: own name asked
+  let own = new Int32Array(1024); // destination id -> its own name's id, -1 none
+  const resolved: (ReadonlyMap<string, string> | null)[] = []; // source id -> names it resolved (null: none; a hole: not asked)
+  const idOf = (x: string): number => {
+    const k = ids.id(x);
+    if (k >= kind.length) {
+      const cap = 2 * kind.length;
+      const f = new Float64Array(cap).fill(Infinity); f.set(firstAsDst); firstAsDst = f;
+      const g = new Float64Array(cap).fill(Infinity); g.set(firstAsSrc); firstAsSrc = g;
+      const b = new Uint8Array(cap); b.set(kind); kind = b;
+      const o = new Int32Array(cap); o.set(own); own = o;
+    }
+    return k;
   };
-  const firstOf = new Map<string, number>();
-  const ids = new StringIds(); // sources, destinations and names
   let keys = new Int32Array(1024), srcs = new Int32Array(1024), m = 0;
   const add = (key: number, src: number): void => {
     if (m === keys.length) {
@@ -480,28 +490,36 @@ function everyone(pairs: readonly ConnPair[], nets: Networks, naming: Naming): {
     keys[m] = key;
     srcs[m++] = src;
   };
-  const ownName = new Map<string, string | undefined>();
-  // Destination -> its first contact in the window.
-  const dsts = new Map<string, number>();
+  const dstOrder: number[] = []; // destinations in order of first appearance
   let start = Infinity, end = -Infinity;
   for (const p of pairs) {
-    const d = dsts.get(p.resp_h);
-    if (d === undefined || p.first < d) dsts.set(p.resp_h, p.first);
+    const d = idOf(p.resp_h);
+    if (firstAsDst[d] === Infinity) dstOrder.push(d);
+    if (p.first < firstAsDst[d]!) firstAsDst[d] = p.first;
     if (p.first < start) start = p.first;
     if (p.last > end) end = p.last;
-    if (!isInternal(p.orig_h)) continue;
-    const f = firstOf.get(p.orig_h);
-    if (f === undefined || p.first < f) firstOf.set(p.orig_h, p.first);
-    const src = ids.id(p.orig_h);
-    add(ids.id(p.resp_h), src);
+    const s = idOf(p.orig_h);
+    if ((kind[s]! & 1) === 0) kind[s] = kind[s]! | 1 | (nets.contains(p.orig_h) ? 2 : 0);
+    if ((kind[s]! & 2) === 0) continue;
+    if (p.first < firstAsSrc[s]!) firstAsSrc[s] = p.first;
+    add(d, s);
     // A triple without an announced name: named by address, as Naming.nameOf names it.
-    let name = p.name ?? naming.resolvedBy(p.orig_h)?.get(p.resp_h);
-    if (name === undefined) {
-      if (!ownName.has(p.resp_h)) ownName.set(p.resp_h, naming.addressName(p.resp_h));
-      name = ownName.get(p.resp_h);
+    if (p.name !== undefined) { add(idOf(p.name), s); continue; }
+    let r = resolved[s];
+    if (r === undefined) resolved[s] = r = naming.resolvedBy(p.orig_h) ?? null;
+    const byLookup = r === null ? undefined : r.get(p.resp_h);
+    if (byLookup !== undefined) { add(idOf(byLookup), s); continue; }
+    if ((kind[d]! & 4) === 0) {
+      const a = naming.addressName(p.resp_h);
+      const nameId = a === undefined ? -1 : idOf(a);
+      kind[d] = kind[d]! | 4;
+      own[d] = nameId;
     }
-    if (name !== undefined) add(ids.id(name), src);
+    if (own[d]! >= 0) add(own[d]!, s);
   }
+  const firstOf = new Map<string, number>();
+  for (let k = 0; k < ids.size; k++) if (firstAsSrc[k] !== Infinity) firstOf.set(ids.values[k]!, firstAsSrc[k]!);
+  const dsts = new Map<string, number>(dstOrder.map((d) => [ids.values[d]!, firstAsDst[d]!]));
   if (!Number.isFinite(start)) { start = 0; end = 0; }
   const hosts = new Set([...firstOf].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([h]) => h));
   // Talkers per key on first use: a counting sort of the (key, source) pairs by key.
