@@ -126,6 +126,15 @@ export function noteInputOrder(list: readonly ConnRecord[], records: readonly Co
   if (pick !== undefined ? pick.length === list.length : records.length === list.length) inputOrders.set(list, { records, order, pick: pick ?? null });
 }
 
+/** The per-row arrays of ConnColumns for n rows, in shared memory so worker threads read them without a copy (parallel/). */
+function rowArrays(n: number): Pick<ConnColumns, 'ts' | 'duration' | 'bytes' | 'src' | 'dst' | 'port' | 'origPort' | 'proto' | 'state' | 'service' | 'interim' | 'flags'> {
+  return {
+    ts: sharedFloat64(n), duration: sharedFloat64(n), bytes: sharedFloat64(n), src: sharedInt32(n), dst: sharedInt32(n),
+    port: sharedInt32(n), origPort: sharedInt32(n), proto: sharedUint8(n), state: sharedUint16(n), service: sharedUint32(n),
+    interim: sharedUint8(n), flags: sharedUint8(n),
+  };
+}
+
 /**
  * The columns of `conns`, built on first use and cached for the same array (which must not
  * change afterwards: a dataset's never does). With `nameOf`, the names are taken in the same pass
@@ -174,19 +183,7 @@ export function connColumns(conns: readonly ConnRecord[], nameOf?: NameOf): Conn
   }
   const states = new StringIds();
   const services = new StringIds();
-  // Shared memory, so worker threads can read the columns without a copy (parallel/).
-  const ts = sharedFloat64(n);
-  const duration = sharedFloat64(n);
-  const bytes = sharedFloat64(n);
-  const src = sharedInt32(n);
-  const dst = sharedInt32(n);
-  const port = sharedInt32(n);
-  const origPort = sharedInt32(n);
-  const proto = sharedUint8(n);
-  const state = sharedUint16(n);
-  const service = sharedUint32(n);
-  const interim = sharedUint8(n);
-  const flags = sharedUint8(n);
+  const { ts, duration, bytes, src, dst, port, origPort, proto, state, service, interim, flags } = rowArrays(n);
   const name = nameOf !== undefined ? sharedInt32(n) : null;
   // Pass 2 over the records, each written to its row. Consecutive records often share these
   // strings: compare with the last one before hashing.
@@ -399,18 +396,7 @@ export function rowColumns(rows: ConnRows, nameKey: NameOf, naming: RowNaming): 
     protoOf[w] = protoCode(v);
     historyFlags[w] = v === '' ? FLAG_HISTORY_EMPTY : (v.includes('S') ? FLAG_HISTORY_S : 0) | (v.includes('D') ? FLAG_HISTORY_D : 0);
   }
-  const ts = sharedFloat64(n);
-  const duration = sharedFloat64(n);
-  const bytes = sharedFloat64(n);
-  const src = sharedInt32(n);
-  const dst = sharedInt32(n);
-  const port = sharedInt32(n);
-  const origPort = sharedInt32(n);
-  const proto = sharedUint8(n);
-  const state = sharedUint16(n);
-  const service = sharedUint32(n);
-  const interim = sharedUint8(n);
-  const flags = sharedUint8(n);
+  const { ts, duration, bytes, src, dst, port, origPort, proto, state, service, interim, flags } = rowArrays(n);
   const name = sharedInt32(n);
   for (let p = 0; p < n; p++) {
     const i = rowOf[conn[p]!]!; // the row (the columns below are read at rows, not list indices)
