@@ -266,6 +266,7 @@ function readValue(r: RowBinaryReader, type: T, nullable: boolean): unknown {
  */
 export function readRecord<K extends RecordKind>(r: RowBinaryReader, kind: K): RecordMap[K] {
   if (kind === 'conn' && CONN_FAST) return readConn(r) as RecordMap[K];
+  if (kind === 'dns' && DNS_FAST) return readDns(r) as RecordMap[K];
   const out: Record<string, unknown> = {};
   const cols = RAW_COLUMNS[kind] as readonly ColumnDef<RecordMap[K]>[];
   let list: { field: string; v: unknown } | undefined;
@@ -370,6 +371,56 @@ export function connBlockReader(b: ConnRowsBuilder): (block: NativeBlock) => voi
       c.interim[at + i] = interim[i] !== 0 ? INTERIM_ABSENT : interim[n + i] === 1 ? INTERIM_TRUE : INTERIM_FALSE;
     }
   };
+}
+
+/** The dns columns {@link readDns} reads, in table order (checked against RAW_COLUMNS at load). */
+const DNS_ORDER = 'ts uid orig_h orig_p resp_h resp_p proto trans_id rtt query qclass qclass_name qtype qtype_name rcode rcode_name aa tc rd ra z answers ttls rejected';
+const DNS_FAST = RAW_COLUMNS.dns.map((c) => c.name).join(' ') === DNS_ORDER;
+
+/** A nullable Int32 / Float64 / String column: undefined for NULL. */
+function optI32(r: RowBinaryReader): number | undefined { return r.u8() === 1 ? undefined : r.i32(); }
+function optF64(r: RowBinaryReader): number | undefined { return r.u8() === 1 ? undefined : r.f64(); }
+function optStr(r: RowBinaryReader): string | undefined { return r.u8() === 1 ? undefined : r.str(); }
+
+/**
+ * A dns record read by straight-line code (every partition of a run reads all of them): the
+ * fields in the generic reader's order, optional ones only when not NULL, so the record equals
+ * the generic path's (the contract's round-trip test).
+ */
+function readDns(r: RowBinaryReader): RecordMap['dns'] {
+  const d: Record<string, unknown> = {
+    ts: r.i64() / 1e6, uid: r.str(), orig_h: r.str(), orig_p: r.i32(), resp_h: r.str(), resp_p: r.i32(), proto: r.str(), trans_id: r.i32(),
+  };
+  const rtt = optF64(r);
+  if (rtt !== undefined) d.rtt = rtt;
+  d.query = r.str();
+  const qclass = optI32(r);
+  if (qclass !== undefined) d.qclass = qclass;
+  const qclassName = optStr(r);
+  if (qclassName !== undefined) d.qclass_name = qclassName;
+  const qtype = optI32(r);
+  if (qtype !== undefined) d.qtype = qtype;
+  const qtypeName = optStr(r);
+  if (qtypeName !== undefined) d.qtype_name = qtypeName;
+  const rcode = optI32(r);
+  if (rcode !== undefined) d.rcode = rcode;
+  const rcodeName = optStr(r);
+  if (rcodeName !== undefined) d.rcode_name = rcodeName;
+  d.AA = r.u8() === 1;
+  d.TC = r.u8() === 1;
+  d.RD = r.u8() === 1;
+  d.RA = r.u8() === 1;
+  d.Z = r.i32();
+  const na = r.varint();
+  const answers = new Array<string>(na);
+  for (let i = 0; i < na; i++) answers[i] = r.str();
+  d.answers = answers;
+  const nt = r.varint();
+  const ttls = new Array<number>(nt);
+  for (let i = 0; i < nt; i++) ttls[i] = r.f64();
+  d.TTLs = ttls;
+  d.rejected = r.u8() === 1;
+  return d as unknown as RecordMap['dns'];
 }
 
 /** The conn columns {@link readConn} reads, in table order (checked against RAW_COLUMNS at load). */
