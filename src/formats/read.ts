@@ -178,6 +178,8 @@ export async function readLogFile(path: string, sink: RecordSink, opts: ReadOpti
         opts.onProgress?.(bytesRead, size);
       }
       feed(decoder.write(chunk));
+      const wait = opts.pace?.();
+      if (wait !== undefined) await wait;
     }
   } catch (e) {
     if (e instanceof SinkFailure) throw e.original;

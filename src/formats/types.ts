@@ -61,6 +61,8 @@ export interface LogReadResult {
 export interface ReadOptions {
   /** Called as the file is read: bytes read from disk so far and the file's size. */
   onProgress?(bytes: number, total: number): void;
+  /** Backpressure from the records' destination (IngestBatch.pace): awaited between chunks when it returns a promise. */
+  pace?: () => Promise<void> | undefined;
   /**
    * Certificates seen in Zeek x509 logs, shared across the files of one ingest so that ssl
    * records can take their subject, issuer and validity (see certs.ts). Without it, x509 logs

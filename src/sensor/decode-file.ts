@@ -31,6 +31,8 @@ export interface DecodeOptions extends Omit<SensorOptions, 'shard'> {
   onFile?: (source: string, index: number) => void;
   /** Called as the capture is read: bytes read so far and the total when known. */
   onProgress?: (bytesRead: number, totalBytes: number | undefined) => void;
+  /** Backpressure from the records' destination (IngestBatch.pace): awaited between chunks when it returns a promise. */
+  pace?: () => Promise<void> | undefined;
   /** Application-layer parsing (default on). */
   appLayer?: boolean;
   /**
@@ -83,7 +85,7 @@ export async function decodeCaptures(sources: readonly string[], sink: RecordSin
     let format = 'unknown', gzip = false, streamBytes = 0;
     let error: DecodeSummary['error'];
     try {
-      gzip = await readInto(source, parser, opts.onProgress);
+      gzip = await readInto(source, parser, opts.onProgress, opts.pace);
       format = parser.format!;
       streamBytes = parser.bytes;
     } catch (e) {
@@ -107,7 +109,7 @@ export async function decodeCaptures(sources: readonly string[], sink: RecordSin
  * Push a whole capture through the parser, reading the next chunk while the current one is
  * parsed (two buffers). Returns whether it was gzip-compressed; throws CaptureError.
  */
-async function readInto(source: string, parser: CaptureParser, onProgress: DecodeOptions['onProgress']): Promise<boolean> {
+async function readInto(source: string, parser: CaptureParser, onProgress: DecodeOptions['onProgress'], pace: DecodeOptions['pace']): Promise<boolean> {
   const src = await openChunkSource(source, READ_CHUNK_BYTES, onProgress);
   const bufs = [new Uint8Array(READ_CHUNK_BYTES), new Uint8Array(READ_CHUNK_BYTES)];
   try {
@@ -121,6 +123,8 @@ async function readInto(source: string, parser: CaptureParser, onProgress: Decod
       pending = src.read(bufs[k]!); // read ahead into the other buffer while this one is parsed
       try {
         parser.push(n === cur.length ? cur : cur.subarray(0, n));
+        const wait = pace?.();
+        if (wait !== undefined) await wait;
       } catch (e) {
         pending.catch(() => {}); // the read ahead is abandoned
         throw e;

@@ -290,7 +290,7 @@ export async function ingestPaths(store: Store, paths: readonly string[], opts: 
         let entry: IngestEntry | undefined;
         try {
           if (capture !== undefined) {
-            const s = await decodeCapture(path, sink, { onProgress: (done) => report('read', Math.min(done, size)) });
+            const s = await decodeCapture(path, sink, { onProgress: (done) => report('read', Math.min(done, size)), pace: () => batch.pace?.() });
             entry = await batch.commit({ format: s.format });
             const r = result(path, 'ingested', start, { sha256, bytes: size, format: entry.format, ingest_id: entry.id, records: entry.records });
             if (s.error) r.warning = `capture damaged at byte ${s.error.offset}: ${s.error.message} (code ${s.error.code}); records before it were kept`;
@@ -318,7 +318,7 @@ export async function ingestPaths(store: Store, paths: readonly string[], opts: 
               }
             }
             if (entry === undefined) {
-              const lr = await readLogFile(path, sink, { certs, onProgress: (done) => report('read', done) });
+              const lr = await readLogFile(path, sink, { certs, onProgress: (done) => report('read', done), pace: () => batch.pace?.() });
               const format = lr.logPath !== undefined ? `${lr.format}:${lr.logPath}` : lr.format;
               const dedupe = lr.logPath !== undefined && /^(open_)?(ssl|http)$/.test(lr.logPath) ? (['tls', 'http'] as const) : undefined;
               entry = await batch.commit({ format, bad_lines: lr.badLineCount, ...(dedupe ? { dedupe } : {}) });

@@ -86,6 +86,12 @@ export interface IngestBatch extends RecordSink {
   commit(info?: IngestCommitInfo): Promise<IngestEntry>;
   /** Discard everything written. */
   abort(): Promise<void>;
+  /**
+   * Backpressure: a promise to wait for before writing more when the batch holds more than it
+   * should (a server behind or down while the ingest retries), else undefined. Readers of
+   * captures and logs call it between chunks, so an outage holds the reading, not the memory.
+   */
+  pace?(): Promise<void> | undefined;
 }
 
 /** Selects connections by address; several fields combine with AND. Lists mean "any of". */

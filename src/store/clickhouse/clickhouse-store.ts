@@ -66,7 +66,7 @@ import { T, connBlockReader, connRowReader, jsonNumber, microsBound, readRecord,
 import { discoverTopology, parseLocation, type ClickHouseLocation, type Shard, type Topology } from './topology.js';
 import { checkPartition, type Partition } from '../../detect/partition.js';
 import { ConnRowsBuilder, type ConnRows } from '../../detect/conn-rows.js';
-import { ClickHouseIngest } from './ingest-batch.js';
+import { ClickHouseIngest, PACE_BYTES } from './ingest-batch.js';
 import { CLOSED_CONNS, IN_LIST_MAX, VIS, VISIBLE_INGESTS, visibleSource } from './visibility.js';
 import { rowToFinding, rowToIngestEntry, strList, type Row } from '../rows.js';
 
@@ -95,6 +95,8 @@ export interface ClickHouseStoreOptions {
   connectTimeoutMs?: number;
   /** Rows per INSERT block. */
   blockRows?: number;
+  /** Bytes of sealed blocks waiting for their servers above which an ingest asks its reader to wait (IngestBatch.pace). */
+  paceBytes?: number;
   /** Seconds without heartbeat after which an open ingest counts as crashed. */
   orphanAgeSeconds?: number;
 }
@@ -243,6 +245,8 @@ export class ClickHouseStore implements Store {
   /** How connRows reads connections: Native blocks (the default), or RowBinary rows (for comparisons). */
   rowFormat: 'Native' | 'RowBinary' = 'Native';
   /** @internal */
+  /** @internal ClickHouseStoreOptions.paceBytes (default PACE_BYTES). */
+  readonly paceBytes: number;
   readonly blockRows: number;
   /** @internal */
   readonly orphanAgeSeconds: number;
@@ -259,6 +263,7 @@ export class ClickHouseStore implements Store {
     this.location = loc.label;
     this.db = ident(loc.database);
     this.blockRows = opts.blockRows ?? DEFAULT_BLOCK_ROWS;
+    this.paceBytes = opts.paceBytes ?? PACE_BYTES;
     this.orphanAgeSeconds = opts.orphanAgeSeconds ?? DEFAULT_ORPHAN_AGE_SECONDS;
   }
 

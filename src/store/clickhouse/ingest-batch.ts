@@ -38,6 +38,13 @@ export const PDNS_FLUSH_ENTRIES = 100_000;
 export const BLOCK_MAX_BYTES = 64 * 1024 * 1024;
 /** Open blocks (table x shard x day) before all are sent (input spread over many days). */
 export const MAX_OPEN_BLOCKS = 256;
+
+/**
+ * Bytes of sealed blocks waiting for their servers above which the ingest asks its reader to wait
+ * (pace), until half of them are acknowledged: while a shard is down the retries go on for minutes,
+ * and without a bound every block read meanwhile would wait in memory.
+ */
+export const PACE_BYTES = 256 * 1024 * 1024;
 /** Buffers of sent blocks kept for reuse (saves allocating and growing one per block). */
 export const SPARE_BUFFERS = 4;
 /** Retry budget of the clean-up after an abort: seconds (rows left behind are invisible anyway). */
@@ -83,6 +90,9 @@ export class ClickHouseIngest implements IngestBatch {
   private readonly blockRows: number;
   /** Buffers of acknowledged blocks, reused for new ones. */
   private readonly spare: Buffer[] = [];
+  /** Bytes of sealed blocks not yet acknowledged, and the readers waiting for them to go down. */
+  private queuedBytes = 0;
+  private paced: (() => void)[] = [];
 
   constructor(
     private readonly store: ClickHouseStore,
@@ -164,13 +174,25 @@ export class ClickHouseIngest implements IngestBatch {
     if (b.w.rows === 0) return;
     this.sent.add(`${b.table}\u0000${b.shard.index}`);
     const i = b.shard.index;
+    const size = b.w.length;
+    this.queuedBytes += size;
     this.chains[i] = this.chains[i]!.then(async () => {
       if (this.failure !== undefined || this.aborting) return;
       await this.send(b);
       if (this.spare.length < SPARE_BUFFERS) this.spare.push(b.w.buffer);
     }).catch((e: unknown) => {
       this.failure ??= e instanceof Error ? e : new Error(String(e));
+    }).finally(() => {
+      this.queuedBytes -= size;
+      if (this.paced.length > 0 && (this.queuedBytes <= this.store.paceBytes / 2 || this.failure !== undefined)) {
+        for (const wake of this.paced.splice(0)) wake();
+      }
     });
+  }
+
+  pace(): Promise<void> | undefined {
+    if (this.queuedBytes <= this.store.paceBytes || this.failure !== undefined) return undefined;
+    return new Promise((resolve) => this.paced.push(resolve));
   }
 
   private sealAll(): void {
