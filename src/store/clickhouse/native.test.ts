@@ -99,6 +99,23 @@ test('Native: a truncated answer is reported, an unknown column type is a clear 
   assert.throws(() => new NativeBlocks(() => undefined).push(odd), /Decimal\(9, 2\) is not read here/);
 });
 
+test('Native: random and mutated bytes give blocks, a clear error or an unfinished answer; never a hang or a crash', () => {
+  const good = Buffer.from(block([{ n: 5, s: 'abc', v: null, a: ['x', 'y'] }, { n: -1, s: '', v: 7, a: [] }]));
+  const inputs = fc.oneof(
+    fc.uint8Array({ maxLength: 300 }),
+    fc.tuple(fc.nat(good.length - 1), fc.integer({ min: 0, max: 255 })).map(([i, v]) => { const b = Buffer.from(good); b[i] = v; return new Uint8Array(b); }),
+  );
+  fc.assert(fc.property(inputs, fc.integer({ min: 1, max: 50 }), (bytes, cut) => {
+    const r = new NativeBlocks((b) => { assert.ok(b.rows >= 0 && b.columns.length >= 0); });
+    try {
+      for (let at = 0; at < bytes.length; at += cut) r.push(Buffer.from(bytes.subarray(at, at + cut)));
+      assert.equal(typeof r.end(), 'boolean');
+    } catch (e) {
+      assert.ok(e instanceof Error && e.message.length > 0, String(e));
+    }
+  }), { numRuns: RUNS });
+});
+
 for (const [name, env] of [['single node', SINGLE_ENV], ['cluster', CLUSTER_ENV]] as const) {
   const server = await testServer(env);
   test(`ClickHouse (${name}): connections read as Native blocks equal RowBinary rows and records`, { skip: server.skip }, async () => {
