@@ -4,7 +4,7 @@
  * who else talked to it), the behaviour, the verdict, what to do next.
  */
 import type { Dataset, PdnsEntry } from '../detect/dataset.js';
-import { datasetColumns, internalFlags } from '../detect/conn-table.js';
+import { datasetColumns, internalFlags, rowOfConn } from '../detect/conn-table.js';
 import { fmtDuration } from '../detect/finding.js';
 import type { Incident, Verdict } from './incident.js';
 import type { Item, NetworkView } from './rules.js';
@@ -37,8 +37,7 @@ export function buildHistory(ds: Dataset | undefined): History {
     // Over the connection columns, in list (time) order: no record per connection.
     const cols = datasetColumns(ds);
     const isInternal = internalFlags(cols, ds.internal);
-    const rowOf = new Int32Array(cols.n);
-    for (let p = 0; p < cols.n; p++) rowOf[cols.conn[p]!] = p;
+    const rowOf = rowOfConn(cols);
     const addr = cols.strs.values;
     for (let i = 0; i < cols.n; i++) {
       const p = rowOf[i]!;

@@ -20,7 +20,7 @@ import { resolveSettings, scoreBeacon, type BeaconInput, type BeaconScore, type 
 import { GROUP_BENIGN, GROUP_HOPELESS, GROUP_PREVALENT, scoreGroups, type GroupJob, type GroupResult } from './beacon-groups.js';
 import { sharedFloat64, sharedInt32, sharedUint8 } from './shared.js';
 import type { Dataset } from './dataset.js';
-import { datasetColumns, datasetNames, PROTO_TCP, PROTO_UDP, type ConnColumns } from './conn-table.js';
+import { datasetColumns, datasetNames, rowOfConn, PROTO_TCP, PROTO_UDP, type ConnColumns } from './conn-table.js';
 import { PairIds } from './intern.js';
 import { inPartition, type Partition } from './partition.js';
 import { SAMPLE_UIDS, findingId, fmtDuration, severityOf, type Finding } from './finding.js';
@@ -472,8 +472,7 @@ export function planBeacons(ds: Dataset, settings: Partial<BeaconDetectorSetting
   const covered = sharedUint8(cols.n);
   if (coveredUids.size > 0 && ds.indexOfUid !== undefined) {
     // Column-backed: find the covered connections by uid instead of making every record.
-    const rowOf = new Int32Array(cols.n);
-    for (let p = 0; p < cols.n; p++) rowOf[cols.conn[p]!] = p;
+    const rowOf = rowOfConn(cols);
     for (const u of coveredUids) {
       const i = ds.indexOfUid(u);
       if (i >= 0) covered[rowOf[i]!] = 1;

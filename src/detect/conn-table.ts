@@ -239,6 +239,19 @@ export function connNames(conns: readonly ConnRecord[], nameOf: NameOf): Int32Ar
   return connColumns(conns, nameOf).names.get(nameOf)!;
 }
 
+const listRows = new WeakMap<ConnColumns, Int32Array>();
+
+/** The row of each list index (the inverse of `cols.conn`), made once per columns. */
+export function rowOfConn(cols: ConnColumns): Int32Array {
+  let r = listRows.get(cols);
+  if (r === undefined) {
+    r = new Int32Array(cols.n);
+    for (let p = 0; p < cols.n; p++) r[cols.conn[p]!] = p;
+    listRows.set(cols, r);
+  }
+  return r;
+}
+
 /** Per string id of the columns: 1 internal address, 2 not, 0 not asked yet. Cached per Networks. */
 const internalCache = new WeakMap<ConnColumns, Map<Networks, Uint8Array>>();
 

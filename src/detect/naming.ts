@@ -75,12 +75,8 @@ export function buildNaming(dns: readonly DnsRecord[], tls: readonly TlsRecord[]
       return only !== undefined || naming.fallback === undefined ? only : naming.fallback(resp_h);
     },
     namesOf: (ip) => [...(pdns.get(ip)?.values() ?? [])].sort((a, b) => b.count - a.count),
-    nameOf: (uid, orig_h, resp_h) => {
-      const n = (nameByUid.size > 0 ? nameByUid.get(uid) : undefined) ?? resolvedBy.get(orig_h)?.get(resp_h);
-      if (n !== undefined) return n;
-      const only = onlyName.get(resp_h);
-      return only !== undefined || naming.fallback === undefined ? only : naming.fallback(resp_h);
-    },
+    nameOf: (uid, orig_h, resp_h) =>
+      (nameByUid.size > 0 ? nameByUid.get(uid) : undefined) ?? resolvedBy.get(orig_h)?.get(resp_h) ?? naming.addressName(resp_h),
   };
   return naming;
 }

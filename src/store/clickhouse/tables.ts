@@ -342,7 +342,8 @@ export function connBlockReader(b: ConnRowsBuilder): (block: NativeBlock) => voi
     const c = b.c;
     const d = (k: number): Buffer => cols[k]!.data;
     int64Column(d(0), n, c.ts, at, 1e6);
-    eachString(d(1), n, (i, s, len) => b.uid(at + i, d(1), s, len));
+    const uids = d(1), cids = d(6);
+    eachString(uids, n, (i, s, len) => b.uid(at + i, uids, s, len));
     const ids = (k: number, out: Int32Array, id: (s: string) => number): void => {
       const data = d(k);
       eachString(data, n, (i, s, len) => { out[at + i] = id(strings.get(data, s, len)); });
@@ -351,7 +352,7 @@ export function connBlockReader(b: ConnRowsBuilder): (block: NativeBlock) => voi
     int32Column(d(3), n, c.origP, at);
     ids(4, c.respH, (x) => b.addr(x));
     int32Column(d(5), n, c.respP, at);
-    eachString(d(6), n, (i, s, len) => b.communityId(at + i, d(6), s, len));
+    eachString(cids, n, (i, s, len) => b.communityId(at + i, cids, s, len));
     ids(7, c.proto, (x) => b.word(x));
     ids(8, c.service, (x) => b.word(x));
     float64Column(d(9), n, c.duration, at);
@@ -391,21 +392,16 @@ function readDns(r: RowBinaryReader): RecordMap['dns'] {
   const d: Record<string, unknown> = {
     ts: r.i64() / 1e6, uid: r.str(), orig_h: r.str(), orig_p: r.i32(), resp_h: r.str(), resp_p: r.i32(), proto: r.str(), trans_id: r.i32(),
   };
-  const rtt = optF64(r);
-  if (rtt !== undefined) d.rtt = rtt;
+  // Optional fields only when not NULL, in column order.
+  const put = (k: string, v: unknown): void => { if (v !== undefined) d[k] = v; };
+  put('rtt', optF64(r));
   d.query = r.str();
-  const qclass = optI32(r);
-  if (qclass !== undefined) d.qclass = qclass;
-  const qclassName = optStr(r);
-  if (qclassName !== undefined) d.qclass_name = qclassName;
-  const qtype = optI32(r);
-  if (qtype !== undefined) d.qtype = qtype;
-  const qtypeName = optStr(r);
-  if (qtypeName !== undefined) d.qtype_name = qtypeName;
-  const rcode = optI32(r);
-  if (rcode !== undefined) d.rcode = rcode;
-  const rcodeName = optStr(r);
-  if (rcodeName !== undefined) d.rcode_name = rcodeName;
+  put('qclass', optI32(r));
+  put('qclass_name', optStr(r));
+  put('qtype', optI32(r));
+  put('qtype_name', optStr(r));
+  put('rcode', optI32(r));
+  put('rcode_name', optStr(r));
   d.AA = r.u8() === 1;
   d.TC = r.u8() === 1;
   d.RD = r.u8() === 1;

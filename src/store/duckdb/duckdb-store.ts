@@ -531,8 +531,13 @@ export class DuckDBStore implements Store, ZeekTsvBulkPreparer {
     const b = new ConnRowsBuilder(num(counted[0]?.n));
     let held = true;
     // Consecutive rows often share these strings (the cache hands out the same string for the
-    // same bytes): compare with the last one before looking the id up.
-    const last = { oh: '', ohId: -1, rh: '', rhId: -1, pr: '', prId: -1, sv: '', svId: -1, st: '', stId: -1, hi: '', hiId: -1 };
+    // same bytes): each column compares with its last one before looking the id up.
+    const lastId = (lookup: (s: string) => number): ((s: string) => number) => {
+      let last = '', id = -1;
+      return (s) => (s === last && id >= 0 ? id : ((last = s), (id = lookup(s))));
+    };
+    const addr = (x: string): number => b.addr(x), word = (x: string): number => b.word(x);
+    const origH = lastId(addr), respH = lastId(addr), proto = lastId(word), service = lastId(word), state = lastId(word), history = lastId(word);
     await this.chunks(sql, params, (chunk) => {
       const n = chunk.rowCount;
       if (!held) return;
@@ -543,18 +548,11 @@ export class DuckDBStore implements Store, ZeekTsvBulkPreparer {
         const i = b.row();
         const x = b.c;
         // TABLE_FIELDS.conn order, as connOf reads it.
-        const oh = v[2]![r] as string, rh = v[4]![r] as string, pr = v[7]![r] as string, sv = v[8]![r] as string, st = v[12]![r] as string, hi = v[14]![r] as string;
-        if (oh !== last.oh || last.ohId < 0) { last.oh = oh; last.ohId = b.addr(oh); }
-        if (rh !== last.rh || last.rhId < 0) { last.rh = rh; last.rhId = b.addr(rh); }
-        if (pr !== last.pr || last.prId < 0) { last.pr = pr; last.prId = b.word(pr); }
-        if (sv !== last.sv || last.svId < 0) { last.sv = sv; last.svId = b.word(sv); }
-        if (st !== last.st || last.stId < 0) { last.st = st; last.stId = b.word(st); }
-        if (hi !== last.hi || last.hiId < 0) { last.hi = hi; last.hiId = b.word(hi); }
-        x.ts[i] = v[0]![r] as number; b.uidText(i, v[1]![r] as string); x.origH[i] = last.ohId; x.origP[i] = v[3]![r] as number;
-        x.respH[i] = last.rhId; x.respP[i] = v[5]![r] as number; b.communityIdText(i, v[6]![r] as string);
-        x.proto[i] = last.prId; x.service[i] = last.svId; x.duration[i] = v[9]![r] as number;
-        x.origBytes[i] = v[10]![r] as number; x.respBytes[i] = v[11]![r] as number; x.state[i] = last.stId;
-        x.missedBytes[i] = v[13]![r] as number; x.history[i] = last.hiId; x.origPkts[i] = v[15]![r] as number;
+        x.ts[i] = v[0]![r] as number; b.uidText(i, v[1]![r] as string); x.origH[i] = origH(v[2]![r] as string); x.origP[i] = v[3]![r] as number;
+        x.respH[i] = respH(v[4]![r] as string); x.respP[i] = v[5]![r] as number; b.communityIdText(i, v[6]![r] as string);
+        x.proto[i] = proto(v[7]![r] as string); x.service[i] = service(v[8]![r] as string); x.duration[i] = v[9]![r] as number;
+        x.origBytes[i] = v[10]![r] as number; x.respBytes[i] = v[11]![r] as number; x.state[i] = state(v[12]![r] as string);
+        x.missedBytes[i] = v[13]![r] as number; x.history[i] = history(v[14]![r] as string); x.origPkts[i] = v[15]![r] as number;
         x.origIpBytes[i] = v[16]![r] as number; x.respPkts[i] = v[17]![r] as number; x.respIpBytes[i] = v[18]![r] as number;
         const vlan = v[19]![r], interim = v[20]![r];
         if (vlan !== undefined) x.vlan[i] = vlan as number;
